@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# A cell as the readers give it: text, a number (whole numbers as int), a bool, a date/time, or None if empty.
-Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | None
+# A cell as the readers give it: text, a number (whole numbers as int), a bool, a date/time, a duration (a
+# workbook cell formatted [h]:mm), or None if empty.
+Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
 
 @dataclass
@@ -19,6 +20,7 @@ class RawSheet:
     sheet: str | None  # None for csv/tsv/txt
     rows: list[list[Cell]]
     notes: list[str] = field(default_factory=list)  # what the reader had to decide (encoding, delimiter ...)
+    first_column: int = 1  # 1-based spreadsheet column of each row's first cell (3: the data starts in C)
 
     @property
     def label(self) -> str:
