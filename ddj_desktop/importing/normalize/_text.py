@@ -1,0 +1,83 @@
+"""Small text helpers shared by the normalizers: cell to text, accent folding, code keys, column mapping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+# Letters that NFKD does not decompose into ASCII + a combining mark.
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
+        "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
+        # Spaces that exports carry in from web forms and Word: non-breaking, thin, ideographic.
+        "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u3000": " ", "\t": " ",
+    }
+)
+_NON_KEY = re.compile(r"[^A-Z0-9]+")
+
+
+def fold_accents(text: str) -> str:
+    """The text with accents removed and non-Latin characters dropped: 'Núñez' -> 'Nunez'."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    return text.encode("ascii", "ignore").decode("ascii")
+
+
+def cell_text(value: object) -> str | None:
+    """The cell as stripped text, or None when it is empty or not text-like (bool, date, NaN).
+
+    Whole floats lose their '.0' because Excel stores every number as a float.
+    """
+    if value is None or isinstance(value, bool | dt.date | dt.time):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def code_key(value: object) -> str | None:
+    """The cell as an upper-case lookup key, punctuation as single spaces: "Client doesn't know" -> 'CLIENT DOESN T KNOW'."""
+    text = cell_text(value)
+    if text is None:
+        return None
+    key = _NON_KEY.sub(" ", fold_accents(text).upper()).strip()
+    return key or None
+
+
+def map_distinct(values: Iterable[Any], per_value: Callable[[Any], R]) -> list[R]:
+    """`per_value` applied to each value, computed once per distinct value (columns repeat a lot)."""
+    seen: dict[Any, R] = {}
+    out: list[R] = []
+    append = out.append
+    for value in values:
+        # 1, 1.0 and True are equal dict keys; keep them apart unless the value is text.
+        key = value if value.__class__ is str else (value.__class__, value)
+        try:
+            result = seen[key]
+        except KeyError:
+            result = seen[key] = per_value(value)
+        except TypeError:  # an unhashable cell from a careless caller: no caching, same answer
+            result = per_value(value)
+        append(result)
+    return out
+
+
+@cache
+def load_table(name: str) -> dict[str, Any]:
+    """The TOML data file `name` that sits next to this module."""
+    with resources.files(__package__).joinpath(name).open("rb") as f:
+        return tomllib.load(f)

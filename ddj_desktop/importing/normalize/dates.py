@@ -1,0 +1,324 @@
+"""Dates of birth and event times from whatever a cell holds: date objects, Excel serials, text in many formats.
+
+Decisions:
+- Day/month order is decided per column (`parse_dates`): a first number above 12 proves day-first, a second
+  number above 12 proves month-first; a column with no proof reads month-first (US). Values that contradict
+  the decision are rejected as impossible.
+- Two-digit years: a DOB is never in the future (05/03/24 is 2024 only if that is not after today); an event
+  year is 20yy unless that is more than 10 years ahead.
+- A DOB is a `date`. An event is a `datetime` when a time was given (timezone-aware when an offset was given,
+  naive county-local time otherwise) and a `date` when only a date was given.
+- DOBs before 1900, in the future, more than 115 years ago, or a known placeholder (1900-01-01 ...) are None
+  with Quality.INVALID. Events outside 1950 .. today + 2 years are INVALID.
+- Partial DOBs ("19XX-03-05", "03/XX/1985", a bare year) are None with Quality.PARTIAL; `year` keeps the
+  birth year when it is known.
+- Problems name the cell's own text (nothing else) so that the reject report can show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ._text import map_distinct
+from .quality import Quality, missing_reason
+
+DateKind = Literal["dob", "event"]
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 61 and later; serials 1..59 are one day later (1900 bug)
+_MAX_SERIAL = 2958465  # 9999-12-31
+_FIRST_EVENT = dt.date(1950, 1, 1)
+_OLDEST_AGE_YEARS = 115
+
+# Dates that systems write when the real one is not known.
+PLACEHOLDER_DOBS = frozenset(
+    dt.date(*ymd)
+    for ymd in [
+        (1900, 1, 1), (1901, 1, 1), (1800, 1, 1), (1899, 12, 30), (1899, 12, 31), (1753, 1, 1), (1, 1, 1),
+        (9999, 12, 31), (9999, 9, 9), (1111, 11, 11), (1234, 5, 6), (2222, 2, 2), (1000, 1, 1), (1850, 1, 1),
+    ]
+)
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("JAN", "JANUARY"), ("FEB", "FEBRUARY"), ("MAR", "MARCH"), ("APR", "APRIL"), ("MAY",),
+            ("JUN", "JUNE"), ("JUL", "JULY"), ("AUG", "AUGUST"), ("SEP", "SEPT", "SEPTEMBER"),
+            ("OCT", "OCTOBER"), ("NOV", "NOVEMBER"), ("DEC", "DECEMBER"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<mon>[A-Z]{3,9})\.?"
+_TIME = (
+    r"(?:[T ]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r" *(?P<ampm>[AP]\.?M\.?)? *(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
+)
+_ISO = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME)
+_NUMERIC = re.compile(r"(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME)
+_DAY_MON_YEAR = re.compile(r"(?P<d>\d{1,2})[- ]?" + _MONTH + r"[- ,]*(?P<y>\d{4}|\d{2})" + _TIME)
+_MON_DAY_YEAR = re.compile(_MONTH + r" *(?P<d>\d{1,2})(?:ST|ND|RD|TH)?,? *(?P<y>\d{4})" + _TIME)
+_COMPACT = re.compile(r"(?P<digits>\d{8}|\d{6})(?:[T ]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?")
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
+_YEAR_ONLY = re.compile(r"(?:18|19|20)\d{2}")
+_PARTIAL_ISO = re.compile(r"(?P<y>[\dX]{4})[-/.](?P<m>[\dX]{1,2})[-/.](?P<d>[\dX]{1,2})")
+_PARTIAL_NUMERIC = re.compile(r"(?P<a>[\dX]{1,2})[-/.](?P<b>[\dX]{1,2})[-/.](?P<y>[\dX]{4}|[\dX]{2})")
+_AMBIGUOUS_ORDER = re.compile(r"\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """One cell read as a date: the value (or None), its quality, the reason it was rejected, the year if known."""
+
+    value: dt.date | dt.datetime | None
+    quality: Quality
+    problem: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class DateColumn:
+    """A whole column read as dates, one entry per cell in each list."""
+
+    values: list[dt.date | dt.datetime | None]
+    qualities: list[Quality]
+    problems: list[str | None]
+    years: list[int | None]  # the year where known, also for partial DOBs ("1985-XX-XX" -> 1985)
+    day_first: bool | None  # what was decided for the column; None when no value needed the decision
+
+
+_MISSING = ParsedDate(None, Quality.MISSING)
+
+
+class _Reject(ValueError):
+    """A cell that is not a date; the message is the reason for the reject report."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _year_from_two_digits(yy: int, kind: DateKind, today: dt.date) -> int:
+    if kind == "dob":
+        return 2000 + yy if 2000 + yy <= today.year else 1900 + yy
+    return 2000 + yy if 2000 + yy <= today.year + 10 else 1900 + yy
+
+
+def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise _Reject(f"impossible date {_short(text)}") from None
+
+
+def _time_of(match: re.Match[str], text: str) -> tuple[dt.time, bool] | None:
+    """The time in a matched text and whether a timezone came with it, or None when there is no time."""
+    if match.group("H") is None:
+        return None
+    hour, minute = int(match.group("H")), int(match.group("M"))
+    second = int(match.group("S") or 0)
+    fraction = (match.groupdict().get("f") or "").ljust(6, "0")[:6]
+    ampm = (match.groupdict().get("ampm") or "").replace(".", "")
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise _Reject(f"impossible time {_short(text)}")
+        hour = hour % 12 + (12 if ampm == "PM" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise _Reject(f"impossible time {_short(text)}")
+    tz = match.groupdict().get("tz")
+    tzinfo = None
+    if tz in ("Z", "UTC", "GMT"):
+        tzinfo = dt.UTC
+    elif tz:
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset >= dt.timedelta(hours=24):
+            raise _Reject(f"impossible time zone {_short(text)}")
+        tzinfo = dt.timezone(sign * offset)
+    return dt.time(hour, minute, second, int(fraction or 0), tzinfo=tzinfo), tzinfo is not None
+
+
+def _with_time(day: dt.date, match: re.Match[str], text: str) -> dt.date | dt.datetime:
+    timed = _time_of(match, text)
+    return day if timed is None else dt.datetime.combine(day, timed[0])
+
+
+def _from_serial(serial: float, text: str) -> dt.date | dt.datetime:
+    if serial < 1 or serial > _MAX_SERIAL:
+        raise _Reject(f"not a date: {_short(text)}")
+    days = math.floor(serial)
+    if days == 60:
+        raise _Reject("impossible date 1900-02-29 (Excel serial 60)")
+    base = _EXCEL_EPOCH if days > 60 else _EXCEL_EPOCH + dt.timedelta(days=1)
+    moment = base + dt.timedelta(days=days, seconds=round((serial - days) * 86400))
+    return moment if moment.time() != dt.time(0) else moment.date()
+
+
+def _from_compact(match: re.Match[str], text: str, day_first: bool, kind: DateKind, today: dt.date) -> dt.date | dt.datetime:
+    digits = match.group("digits")
+    if len(digits) == 8 and 1800 <= int(digits[:4]) <= 2200:  # YYYYMMDD
+        day = _make_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]), text)
+    else:  # MMDDYYYY / MMDDYY as old systems write them (DDMM... in a day-first column)
+        a, b, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+        if len(digits) == 6:
+            year = _year_from_two_digits(year, kind, today)
+        month, mday = (b, a) if day_first else (a, b)
+        day = _make_date(year, month, mday, text)
+    if match.group("H") is None:
+        return day
+    hour, minute, second = int(match.group("H")), int(match.group("M")), int(match.group("S") or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise _Reject(f"impossible time {_short(text)}")
+    return dt.datetime.combine(day, dt.time(hour, minute, second))
+
+
+def _parse_text(text: str, kind: DateKind, day_first: bool, today: dt.date) -> dt.date | dt.datetime:
+    """The date or datetime a text states; raises _Reject with the reason when it is not one."""
+    upper = text.upper()
+    if m := _ISO.fullmatch(upper):
+        return _with_time(_make_date(int(m["y"]), int(m["m"]), int(m["d"]), text), m, text)
+    if m := _NUMERIC.fullmatch(upper):
+        a, b, y = int(m["a"]), int(m["b"]), m["y"]
+        year = int(y) if len(y) == 4 else _year_from_two_digits(int(y), kind, today)
+        month, mday = (b, a) if day_first else (a, b)
+        return _with_time(_make_date(year, month, mday, text), m, text)
+    for pattern in (_DAY_MON_YEAR, _MON_DAY_YEAR):
+        if (m := pattern.fullmatch(upper)) and m["mon"] in _MONTHS:
+            y = m["y"]
+            year = int(y) if len(y) == 4 else _year_from_two_digits(int(y), kind, today)
+            return _with_time(_make_date(year, _MONTHS[m["mon"]], int(m["d"]), text), m, text)
+    if m := _COMPACT.fullmatch(upper):
+        return _from_compact(m, text, day_first, kind, today)
+    if _SERIAL_TEXT.fullmatch(upper):  # an Excel serial that went through a csv
+        return _from_serial(float(upper), text)
+    raise _Reject(f"not a date: {_short(text)}")
+
+
+def _partial(text: str) -> ParsedDate | None:
+    """A DOB with X for unknown digits: None with Quality.PARTIAL and the year if it is known."""
+    upper = text.upper()
+    if "X" not in upper:
+        return None
+    m = _PARTIAL_ISO.fullmatch(upper) or _PARTIAL_NUMERIC.fullmatch(upper)
+    if m is None:
+        return None
+    y = m["y"]
+    year = int(y) if y.isdigit() and len(y) == 4 and 1900 <= int(y) else None
+    return ParsedDate(None, Quality.PARTIAL, None, year)
+
+
+def _check(value: dt.date | dt.datetime, kind: DateKind, text: str, today: dt.date) -> ParsedDate:
+    """The value with its quality once the sanity rules for its kind have been applied."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if kind == "dob":
+        if day in PLACEHOLDER_DOBS:
+            return ParsedDate(None, Quality.INVALID, f"placeholder date of birth {_short(text)}")
+        if day > today:
+            return ParsedDate(None, Quality.INVALID, f"date of birth in the future {_short(text)}")
+        if day.year < 1900:
+            return ParsedDate(None, Quality.INVALID, f"date of birth before 1900 {_short(text)}")
+        if today.year - day.year > _OLDEST_AGE_YEARS:
+            return ParsedDate(None, Quality.INVALID, f"date of birth over {_OLDEST_AGE_YEARS} years ago {_short(text)}")
+        return ParsedDate(day, Quality.KNOWN, None, day.year)
+    latest = today + dt.timedelta(days=731)
+    if not _FIRST_EVENT <= day <= latest:
+        return ParsedDate(None, Quality.INVALID, f"event date outside {_FIRST_EVENT.year}..{latest.year} {_short(text)}")
+    return ParsedDate(value, Quality.KNOWN, None, day.year)
+
+
+def _parse_cell(value: object, kind: DateKind, day_first: bool, today: dt.date) -> ParsedDate:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _MISSING
+    text = str(value).strip()
+    try:
+        if isinstance(value, bool) or isinstance(value, dt.time):
+            raise _Reject(f"not a date: {_short(text)}")
+        if isinstance(value, dt.datetime):
+            parsed: dt.date | dt.datetime = value
+        elif isinstance(value, dt.date):
+            parsed = value
+        elif isinstance(value, int | float):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _Reject(f"not a date: {_short(text)}")
+            if (reason := missing_reason(value)) and value >= 1_000_000:  # NEMSIS 7701003 ...
+                return ParsedDate(None, reason)
+            if isinstance(value, int) and 10_000_000 <= value <= 99_999_999:  # YYYYMMDD stored as a number
+                parsed = _parse_text(str(value), kind, day_first, today)
+            elif kind == "dob" and float(value).is_integer() and 1800 <= value <= 2100:
+                return ParsedDate(None, Quality.PARTIAL, None, int(value) if value >= 1900 else None)
+            else:
+                parsed = _from_serial(float(value), text)
+        else:
+            if (reason := missing_reason(text)) is not None and not text.isdigit():
+                return ParsedDate(None, reason)
+            if kind == "dob" and (partial := _partial(text)):
+                return partial
+            if kind == "dob" and _YEAR_ONLY.fullmatch(text):
+                return ParsedDate(None, Quality.PARTIAL, None, int(text) if int(text) >= 1900 else None)
+            parsed = _parse_text(text, kind, day_first, today)
+    except _Reject as reject:
+        return ParsedDate(None, Quality.INVALID, str(reject))
+    if kind == "dob" and isinstance(parsed, dt.datetime):
+        parsed = parsed.date()
+    return _check(parsed, kind, text, today)
+
+
+def parse_date(
+    value: object, *, kind: DateKind, day_first: bool | None = None, today: dt.date | None = None
+) -> ParsedDate:
+    """One cell read as a date of birth or an event time (see the module docstring for the rules).
+
+    `day_first` None reads an ambiguous 03/05/2024 month-first; pass the column's decision from
+    `decide_day_first` when reading cell by cell.
+    """
+    return _parse_cell(value, kind, bool(day_first), today or dt.date.today())
+
+
+def decide_day_first(values: Sequence[object]) -> bool | None:
+    """Whether a column writes the day first (True), the month first (False), or None if no value tells or needs it.
+
+    A first number above 12 proves day-first and a second number above 12 proves month-first; when a column
+    has both, the majority wins. Only text like 03/05/2024 needs the decision.
+    """
+    votes: Counter[bool] = Counter()
+    ambiguous = False
+    for text in {v for v in values if isinstance(v, str)}:
+        if m := _AMBIGUOUS_ORDER.match(text):
+            a, b = int(m.group(1)), int(m.group(2))
+            if a > 12 >= b:
+                votes[True] += 1
+            elif b > 12 >= a:
+                votes[False] += 1
+            ambiguous = True
+    if not ambiguous:
+        return None
+    return votes[True] > votes[False]
+
+
+def parse_dates(
+    values: Sequence[object], *, kind: DateKind, day_first: bool | None = None, today: dt.date | None = None
+) -> DateColumn:
+    """A whole column read as dates of birth (kind="dob") or event times (kind="event").
+
+    `day_first` None decides the day/month order from the column itself; True/False forces it.
+    """
+    if kind not in ("dob", "event"):
+        raise ValueError(f"unknown date kind {kind!r}; expected 'dob' or 'event'")
+    decided = decide_day_first(values) if day_first is None else day_first
+    today = today or dt.date.today()
+    results = map_distinct(values, lambda value: _parse_cell(value, kind, bool(decided), today))
+    return DateColumn(
+        values=[r.value for r in results],
+        qualities=[r.quality for r in results],
+        problems=[r.problem for r in results],
+        years=[r.year for r in results],
+        day_first=decided,
+    )
