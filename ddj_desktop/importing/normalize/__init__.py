@@ -1,1 +1,87 @@
-"""Import normalizers: pure functions that turn agency cells into one spelling per value (work in progress)."""
+"""Import normalizers: pure, Qt-free functions that turn agency cells into one spelling per value.
+
+Each per-value function has a column-level twin that computes every distinct value once; use those on
+whole columns (an import of a million rows repeats most values).
+"""
+
+from .codes import (
+    ETHNICITIES,
+    RACES,
+    SEXES,
+    Ethnicity,
+    Race,
+    Sex,
+    ethnicity_from_hmis_flags,
+    normalize_ethnicities,
+    normalize_ethnicity,
+    normalize_race,
+    normalize_races,
+    normalize_sex,
+    normalize_sexes,
+    normalize_yes_no,
+    normalize_yes_nos,
+    normalize_zip,
+    normalize_zips,
+    race_from_hmis_flags,
+    sex_from_hmis_gender_flags,
+)
+from .dates import DateColumn, DateKind, ParsedDate, decide_day_first, parse_date, parse_dates
+from .names import (
+    NAME_ORDERS,
+    NameOrder,
+    NameParts,
+    is_test_record,
+    is_unidentified_person,
+    normalize_name,
+    normalize_name_columns,
+    split_full_name,
+    split_full_names,
+    split_name_columns,
+)
+from .quality import UNKNOWN_QUALITIES, Quality, missing_reason, quality_from_code
+from .ssn import SsnResult, normalize_ssn, normalize_ssns
+
+__all__ = [
+    "ETHNICITIES",
+    "NAME_ORDERS",
+    "RACES",
+    "SEXES",
+    "UNKNOWN_QUALITIES",
+    "DateColumn",
+    "DateKind",
+    "Ethnicity",
+    "NameOrder",
+    "NameParts",
+    "ParsedDate",
+    "Quality",
+    "Race",
+    "Sex",
+    "SsnResult",
+    "decide_day_first",
+    "ethnicity_from_hmis_flags",
+    "is_test_record",
+    "is_unidentified_person",
+    "missing_reason",
+    "normalize_ethnicities",
+    "normalize_ethnicity",
+    "normalize_name",
+    "normalize_name_columns",
+    "normalize_race",
+    "normalize_races",
+    "normalize_sex",
+    "normalize_sexes",
+    "normalize_ssn",
+    "normalize_ssns",
+    "normalize_yes_no",
+    "normalize_yes_nos",
+    "normalize_zip",
+    "normalize_zips",
+    "parse_date",
+    "parse_dates",
+    "quality_from_code",
+    "race_from_hmis_flags",
+    "sex_from_hmis_gender_flags",
+    "split_full_name",
+    "split_full_names",
+    "split_name_columns",
+]

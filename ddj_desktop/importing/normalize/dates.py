@@ -39,8 +39,20 @@ _OLDEST_AGE_YEARS = 115
 PLACEHOLDER_DOBS = frozenset(
     dt.date(*ymd)
     for ymd in [
-        (1900, 1, 1), (1901, 1, 1), (1800, 1, 1), (1899, 12, 30), (1899, 12, 31), (1753, 1, 1), (1, 1, 1),
-        (9999, 12, 31), (9999, 9, 9), (1111, 11, 11), (1234, 5, 6), (2222, 2, 2), (1000, 1, 1), (1850, 1, 1),
+        (1900, 1, 1),
+        (1901, 1, 1),
+        (1800, 1, 1),
+        (1899, 12, 30),
+        (1899, 12, 31),
+        (1753, 1, 1),
+        (1, 1, 1),
+        (9999, 12, 31),
+        (9999, 9, 9),
+        (1111, 11, 11),
+        (1234, 5, 6),
+        (2222, 2, 2),
+        (1000, 1, 1),
+        (1850, 1, 1),
     ]
 )
 
@@ -48,9 +60,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("JAN", "JANUARY"), ("FEB", "FEBRUARY"), ("MAR", "MARCH"), ("APR", "APRIL"), ("MAY",),
-            ("JUN", "JUNE"), ("JUL", "JULY"), ("AUG", "AUGUST"), ("SEP", "SEPT", "SEPTEMBER"),
-            ("OCT", "OCTOBER"), ("NOV", "NOVEMBER"), ("DEC", "DECEMBER"),
+            ("JAN", "JANUARY"),
+            ("FEB", "FEBRUARY"),
+            ("MAR", "MARCH"),
+            ("APR", "APRIL"),
+            ("MAY",),
+            ("JUN", "JUNE"),
+            ("JUL", "JULY"),
+            ("AUG", "AUGUST"),
+            ("SEP", "SEPT", "SEPTEMBER"),
+            ("OCT", "OCTOBER"),
+            ("NOV", "NOVEMBER"),
+            ("DEC", "DECEMBER"),
         ],
         start=1,
     )
@@ -162,7 +183,9 @@ def _from_serial(serial: float, text: str) -> dt.date | dt.datetime:
     return moment if moment.time() != dt.time(0) else moment.date()
 
 
-def _from_compact(match: re.Match[str], text: str, day_first: bool, kind: DateKind, today: dt.date) -> dt.date | dt.datetime:
+def _from_compact(
+    match: re.Match[str], text: str, day_first: bool, kind: DateKind, today: dt.date
+) -> dt.date | dt.datetime:
     digits = match.group("digits")
     if len(digits) == 8 and 1800 <= int(digits[:4]) <= 2200:  # YYYYMMDD
         day = _make_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]), text)
@@ -211,7 +234,7 @@ def _partial(text: str) -> ParsedDate | None:
     if m is None:
         return None
     y = m["y"]
-    year = int(y) if y.isdigit() and len(y) == 4 and 1900 <= int(y) else None
+    year = int(y) if y.isdigit() and len(y) == 4 and int(y) >= 1900 else None
     return ParsedDate(None, Quality.PARTIAL, None, year)
 
 
@@ -230,7 +253,9 @@ def _check(value: dt.date | dt.datetime, kind: DateKind, text: str, today: dt.da
         return ParsedDate(day, Quality.KNOWN, None, day.year)
     latest = today + dt.timedelta(days=731)
     if not _FIRST_EVENT <= day <= latest:
-        return ParsedDate(None, Quality.INVALID, f"event date outside {_FIRST_EVENT.year}..{latest.year} {_short(text)}")
+        return ParsedDate(
+            None, Quality.INVALID, f"event date outside {_FIRST_EVENT.year}..{latest.year} {_short(text)}"
+        )
     return ParsedDate(value, Quality.KNOWN, None, day.year)
 
 
@@ -239,7 +264,7 @@ def _parse_cell(value: object, kind: DateKind, day_first: bool, today: dt.date) 
         return _MISSING
     text = str(value).strip()
     try:
-        if isinstance(value, bool) or isinstance(value, dt.time):
+        if isinstance(value, bool | dt.time):
             raise _Reject(f"not a date: {_short(text)}")
         if isinstance(value, dt.datetime):
             parsed: dt.date | dt.datetime = value

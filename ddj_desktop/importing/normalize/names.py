@@ -200,7 +200,9 @@ def _split_columns(first: str | None, middle: str | None, last: str | None, suff
     return _parts(first_words, middle_words, last_words, suffix or pulled)
 
 
-def split_name_columns(first: object = None, middle: object = None, last: object = None, suffix: object = None) -> NameParts:
+def split_name_columns(
+    first: object = None, middle: object = None, last: object = None, suffix: object = None
+) -> NameParts:
     """The name from separate columns, normalized, with a suffix pulled out of the last or first name ('SMITH JR')."""
     return _split_columns(cell_text(first), cell_text(middle), cell_text(last), cell_text(suffix))
 
