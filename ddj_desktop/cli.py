@@ -1,0 +1,295 @@
+"""The `ddj-desktop` command line: parse, call Workspace, print. No SQL, no matching logic here.
+
+The store passphrase comes from --passphrase-file, DDJ_PASSPHRASE, or a prompt; the acting user from --user /
+DDJ_USER with the password from DDJ_USER_PASSWORD or a prompt. No subcommand opens the GUI; no arguments does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ddj_desktop import __version__
+from ddj_desktop.errors import Cancelled, DdjError
+from ddj_desktop.workspace import Workspace
+
+EXIT_AUDIT_BROKEN = 11
+EXIT_INTERRUPTED = 130
+
+
+class TerminalProgress:
+    """A progress bar on stderr; on a pipe it prints one line per stage instead of redrawing."""
+
+    def __init__(self, stream=None) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self._last_draw = 0.0
+        self._last_message = ""
+
+    def update(self, fraction: float, message: str = "") -> None:
+        if self.tty:
+            now = time.monotonic()
+            if now - self._last_draw < 0.1 and fraction < 1:
+                return
+            self._last_draw = now
+            filled = int(30 * min(max(fraction, 0.0), 1.0))
+            bar = "#" * filled + "-" * (30 - filled)
+            self.stream.write(f"\r[{bar}] {fraction:4.0%} {message[:60]:<60}")
+            if fraction >= 1:
+                self.stream.write("\n")
+            self.stream.flush()
+        elif message and message != self._last_message:
+            self._last_message = message
+            print(f"{fraction:4.0%} {message}", file=self.stream)
+
+    def cancelled(self) -> bool:
+        return False  # Ctrl+C raises KeyboardInterrupt, which rolls back the transaction
+
+    def done(self) -> None:
+        if self.tty and self._last_draw:
+            self.stream.write("\n")
+
+
+# -- secrets -------------------------------------------------------------------------------------------------
+def _read_secret_file(path: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DdjError(f"Cannot read the passphrase file {path}: {exc.strerror}.") from exc
+    return text.rstrip("\r\n")
+
+
+def passphrase(args: argparse.Namespace, *, confirm: bool = False, env: str = "DDJ_PASSPHRASE",
+               file_attr: str = "passphrase_file", what: str = "Store passphrase") -> str:
+    """The passphrase from a file, the environment, or a prompt (twice when `confirm`)."""
+    file_name = getattr(args, file_attr, None)
+    if file_name:
+        return _read_secret_file(file_name)
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise DdjError(f"No {what.lower()} given.", hint=f"Use --{file_attr.replace('_', '-')} FILE or set {env}.")
+    first = getpass.getpass(f"{what}: ")
+    if confirm:
+        if len(first) < 12:
+            print("Hint: a passphrase of four or more words is both strong and easy to remember.", file=sys.stderr)
+        if getpass.getpass(f"{what} again: ") != first:
+            raise DdjError("The two passphrases differ; nothing was created.")
+        print("Keep the passphrase safe: a lost passphrase cannot be recovered, and neither can the data.",
+              file=sys.stderr)
+    return first
+
+
+def user_password(args: argparse.Namespace, user: str | None) -> str | None:
+    if os.environ.get("DDJ_USER_PASSWORD"):
+        return os.environ["DDJ_USER_PASSWORD"]
+    if user and sys.stdin.isatty():
+        return getpass.getpass(f"Password for {user}: ")
+    return None
+
+
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    user = args.user or os.environ.get("DDJ_USER") or None
+    return Workspace.open(Path(args.store), passphrase(args), user=user, password=user_password(args, user))
+
+
+# -- commands ------------------------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    user = args.user or os.environ.get("DDJ_USER") or None
+    secret = passphrase(args, confirm=True)
+    with Workspace.create(Path(args.store), secret, admin_name=user,
+                          admin_password=os.environ.get("DDJ_USER_PASSWORD") or None) as ws:
+        print(f"Created the encrypted store {ws.path}.")
+        print(f"First user: {ws.user_name} (admin).")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        if args.set:
+            ws.set_source(args.set, display_name=args.display, intercept=args.intercept, agency=args.agency)
+        elif any(v is not None for v in (args.display, args.intercept, args.agency)):
+            raise DdjError("--display, --intercept and --agency need --set NAME.")
+        rows = ws.sources()
+    if not rows:
+        print("No sources yet. Import a file with --source NAME, or add one with --set NAME.")
+        return 0
+    print(f"{'source':<12} {'intercept':>9} {'records':>8}  display name")
+    for s in rows:
+        intercept = "unknown" if s.intercept is None else str(s.intercept)
+        print(f"{s.name:<12} {intercept:>9} {s.records:>8}  {s.display_name}")
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        rows = ws.batches()
+    if not rows:
+        print("No imports yet.")
+        return 0
+    print(f"{'#':>4} {'source':<10} {'read':>7} {'new':>7} {'dup':>6} {'rejected':>8} {'skipped':>7}  when, who, file")
+    for b in rows:
+        sheet = f" [{b.sheet}]" if b.sheet else ""
+        print(f"{b.id:>4} {b.source:<10} {b.rows_read:>7} {b.rows_imported:>7} {b.rows_duplicate:>6} "
+              f"{b.rows_rejected:>8} {b.rows_skipped:>7}  {b.imported_at[:16]} {b.user_name} {b.file_name}{sheet}")
+    return 0
+
+
+def cmd_export_persons(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        count = ws.export_persons(Path(args.out))
+    print(f"Wrote {count} records to {args.out}.")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        result = ws.verify_audit()
+    print(result.message())
+    return 0 if result.ok else EXIT_AUDIT_BROKEN
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        for e in reversed(ws.audit_entries(args.limit)):
+            print(f"{e['seq']:>6} {e['at'][:19]} {e['user']:<12} {e['action']:<12} {e['details']}")
+    return 0
+
+
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        new = passphrase(args, confirm=True, env="DDJ_NEW_PASSPHRASE", file_attr="new_passphrase_file",
+                         what="New store passphrase")
+        ws.change_passphrase(new)
+    print("The passphrase was changed. The old passphrase no longer opens the store.")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        if args.add:
+            password = os.environ.get("DDJ_NEW_USER_PASSWORD") or (
+                getpass.getpass(f"Password for the new user {args.add}: ") if sys.stdin.isatty() else None)
+            if not password:
+                raise DdjError("The new user needs a password.", hint="Type it at the prompt or set DDJ_NEW_USER_PASSWORD.")
+            ws.add_user(args.add, args.role, password)
+            print(f"Added {args.add} ({args.role}).")
+        elif args.set_password:
+            password = os.environ.get("DDJ_NEW_USER_PASSWORD") or (
+                getpass.getpass("New password: ") if sys.stdin.isatty() else None)
+            if not password:
+                raise DdjError("No password given.", hint="Type it at the prompt or set DDJ_NEW_USER_PASSWORD.")
+            ws.set_password(password, name=args.set_password)
+            print(f"Password set for {args.set_password}.")
+        for u in ws.users():
+            state = "" if u.active else " (inactive)"
+            print(f"{u.name:<20} {u.role:<9}{state}")
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------------------------
+def _store_command(sub: argparse._SubParsersAction, name: str, func: Callable[[argparse.Namespace], int],
+                   help_text: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("store", metavar="STORE", help="the store file (.ddj)")
+    p.add_argument("--passphrase-file", metavar="FILE", help="read the store passphrase from FILE "
+                   "(else DDJ_PASSPHRASE, else a prompt)")
+    p.add_argument("--user", metavar="NAME", help="act as this user (else DDJ_USER; not needed while the store "
+                   "has one user)")
+    p.set_defaults(func=func)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddj-desktop",
+        description="DDJ Desktop: import agency exports into an encrypted store, link people across agencies, "
+        "and report. Without a command, the desktop application opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"ddj-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    _store_command(sub, "init", cmd_init, "create an encrypted store and its first user, an admin")
+
+    p = _store_command(sub, "sources", cmd_sources, "list the sources, or create/change one with --set")
+    p.add_argument("--set", metavar="NAME", help="the source to create or change (e.g. jail, ed, shelter)")
+    p.add_argument("--display", metavar="TEXT", help="its display name")
+    p.add_argument("--intercept", type=int, choices=range(6), metavar="N",
+                   help="its Sequential Intercept Model intercept, 0-5")
+    p.add_argument("--agency", metavar="TEXT", help="the agency that sends its exports")
+
+    _store_command(sub, "batches", cmd_batches, "list the imports made into the store")
+
+    p = sub.add_parser("export", help="write data out of the store", description="write data out of the store")
+    export_sub = p.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = _store_command(export_sub, "persons", cmd_export_persons,
+                       "write source,source_key,person_id for every record to a csv file")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="the csv file to write")
+
+    p = sub.add_parser("audit", help="check or read the audit log", description="check or read the audit log")
+    audit_sub = p.add_subparsers(dest="what", metavar="ACTION", required=True)
+    _store_command(audit_sub, "verify", cmd_audit_verify,
+                   "check that no audit entry was edited, deleted or reordered (exit 11 if one was)")
+    p = _store_command(audit_sub, "list", cmd_audit_list, "print the latest audit entries")
+    p.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+
+    p = _store_command(sub, "passphrase", cmd_passphrase, "change the store passphrase (re-encrypts the store)")
+    p.add_argument("--new-passphrase-file", metavar="FILE",
+                   help="read the new passphrase from FILE (else DDJ_NEW_PASSPHRASE, else a prompt)")
+
+    p = _store_command(sub, "users", cmd_users, "list users, add one, or set a password (admins)")
+    p.add_argument("--add", metavar="NAME", help="add a user (password from a prompt or DDJ_NEW_USER_PASSWORD)")
+    p.add_argument("--role", default="analyst", choices=("admin", "analyst", "reviewer", "viewer"))
+    p.add_argument("--set-password", metavar="NAME", help="set the password of NAME (yourself, or any as admin)")
+
+    for extend in EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Later commands (import, demo, link ...) register themselves here, each from its own module.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def start_desktop(argv: list[str]) -> int:
+    """Open the desktop application (Qt loads only now; the core never imports it)."""
+    try:
+        gui = importlib.import_module("ddj_desktop.gui.app")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("ddj_desktop.gui"):
+            print("The desktop application is not part of this build yet; see `ddj-desktop --help` for the "
+                  "commands.", file=sys.stderr)
+            return 2
+        raise
+    return gui.main(argv)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return start_desktop(sys.argv[1:] if argv is None else list(argv))
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Cancelled as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except DdjError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(exc.hint, file=sys.stderr)
+        return exc.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(argv)

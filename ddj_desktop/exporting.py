@@ -1,0 +1,56 @@
+"""Writing files the user asked for: atomically (no half-written file on error) and safe to open in Excel."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ddj_desktop.errors import DdjError
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """`value`, with a leading apostrophe if it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        with contextlib.suppress(ValueError):
+            float(value)  # "-12" is a number, not a formula
+            return value
+        return "'" + value
+    return value
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, mode: str = "w", **open_args: Any) -> Iterator[IO[Any]]:
+    """A file object whose contents replace `path` only if the block completes."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise DdjError(f"The folder {path.parent} does not exist.", hint="Pick an existing folder for the output.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        with open(tmp, mode, **open_args) as handle:
+            yield handle
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise DdjError(f"Could not write {path}: {exc.strerror or exc}.") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> int:
+    """Write a UTF-8 csv (with BOM, so Excel reads accents right); returns the number of data rows."""
+    count = 0
+    with atomic_output(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([neutralize(v) for v in row])
+            count += 1
+    return count

@@ -1,0 +1,207 @@
+"""The encrypted store file: create, unlock, change passphrase, and turn SQLite's errors into messages.
+
+A store is one SQLCipher file. The passphrase is stretched by SQLCipher's own KDF (PBKDF2-HMAC-SHA512, 256,000
+iterations in SQLCipher 4), which costs ~100-160 ms per connection, so connections are pooled and the engine is
+made once per open store. Nothing is ever written to the file before the passphrase has been proven right, so a
+wrong passphrase or a file that is not a store leaves the file byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlcipher3
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
+
+from ddj_desktop.errors import DiskFull, NotAStore, StoreError, StoreExists, WrongPassphrase
+
+dbapi = sqlcipher3.dbapi2
+
+APP_ID = "ddj-desktop"
+SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+# Magic numbers of files people pick by mistake, so that the message can say what the file is.
+_KNOWN_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip file (an Excel workbook?)",
+    b"\xd0\xcf\x11\xe0": "an old-style Office file",
+}
+
+
+def _sql_literal(text: str) -> str:
+    """SQL string literal for `text` (a passphrase may hold quotes)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{quote(str(path.resolve()))}?mode={mode}"
+
+
+def _raw_connect(path: Path, passphrase: str, mode: str) -> sqlcipher3.dbapi2.Connection:
+    """A keyed SQLCipher connection; `mode` is 'ro', 'rw' or 'rwc' (create)."""
+    con = dbapi.connect(_uri(path, mode), uri=True, check_same_thread=False, isolation_level=None)
+    # SQLCipher would print HMAC failures (a wrong passphrase) to stderr; we say it in words instead.
+    con.execute("PRAGMA cipher_log_level = NONE")
+    # The key must come before anything that reads the file.
+    con.execute(f"PRAGMA key = {_sql_literal(passphrase)}")
+    # Temporary tables and sort spills stay in memory: SQLCipher does not encrypt temp files.
+    con.execute("PRAGMA temp_store = MEMORY")
+    # Deleted rows are overwritten, not just unlinked, so that purged data does not linger in free pages.
+    con.execute("PRAGMA secure_delete = ON")
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+def describe_non_store(path: Path) -> str | None:
+    """Why `path` is certainly not an encrypted store, or None if it might be one."""
+    size = path.stat().st_size
+    if size == 0:
+        return "it is empty"
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head.startswith(SQLITE_PLAIN_HEADER):
+        return "it is an unencrypted SQLite database, not an encrypted DDJ store"
+    for magic, what in _KNOWN_MAGIC.items():
+        if head.startswith(magic):
+            return f"it is {what}"
+    if size < 1024 or size % 512:
+        return "its size does not fit an encrypted store (it may be damaged or truncated)"
+    return None
+
+
+def check_unlocks(path: Path, passphrase: str) -> None:
+    """Return if `passphrase` opens the store at `path`; raise a StoreError that says why not. Writes nothing."""
+    if not path.exists():
+        raise StoreError(f"There is no store at {path}.", hint="Check the path, or create one with `ddj-desktop init`.")
+    if path.is_dir():
+        raise NotAStore(f"{path} is a folder, not a store file.")
+    reason = describe_non_store(path)
+    if reason:
+        raise NotAStore(f"{path.name} is not a DDJ store: {reason}.", hint="Pick the .ddj file that DDJ Desktop created.")
+    if not passphrase:
+        raise WrongPassphrase(f"No passphrase was given for {path.name}.", hint="Type the store's passphrase.")
+    con = _raw_connect(path, passphrase, "ro")
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except dbapi.DatabaseError as exc:
+        raise WrongPassphrase(
+            f"The passphrase does not open {path.name}.",
+            hint="Check the passphrase and try again (it is case-sensitive). "
+            "If it is right, the file is damaged: restore it from a backup.",
+        ) from exc
+    finally:
+        con.close()
+    con = _raw_connect(path, passphrase, "ro")
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "store_meta" not in tables:
+            raise NotAStore(f"{path.name} is an encrypted database, but not a DDJ store.")
+        row = con.execute("SELECT value FROM store_meta WHERE key='app'").fetchone()
+        if not row or row[0] != APP_ID:
+            raise NotAStore(f"{path.name} is an encrypted database, but not a DDJ store.")
+        page_size = int(con.execute("PRAGMA page_size").fetchone()[0])
+        page_count = int(con.execute("PRAGMA page_count").fetchone()[0])
+    except dbapi.DatabaseError as exc:
+        raise damaged(path) from exc
+    finally:
+        con.close()
+    # SQLCipher pages carry a reserve area; the file holds page_count whole pages when nothing was cut off.
+    if path.stat().st_size < page_count * page_size:
+        raise damaged(path)
+
+
+def damaged(path: Path) -> StoreError:
+    return StoreError(
+        f"The store {path.name} is damaged and cannot be read.",
+        hint="Restore it from your latest backup (`ddj-desktop restore`). The damaged file was not changed.",
+    )
+
+
+def make_engine(path: Path, passphrase: str) -> Engine:
+    """A pooled SQLAlchemy engine on the (already checked) store at `path`."""
+
+    def creator() -> sqlcipher3.dbapi2.Connection:
+        return _raw_connect(path, passphrase, "rw")
+
+    engine = create_engine("sqlite://", creator=creator, module=dbapi, poolclass=QueuePool, pool_size=4)
+
+    # pysqlite's own transaction handling defers BEGIN and commits around DDL; take control of it so that an
+    # import, a migration or a rekey is one real transaction.
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextlib.contextmanager
+def owner_only_files() -> Iterator[None]:
+    """Files created inside are readable and writable by their owner only (umask 077)."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def create_file(path: Path, passphrase: str) -> None:
+    """Create an empty encrypted database at `path` (owner-only), ready for the schema."""
+    if path.exists():
+        raise StoreExists(f"{path} already exists.", hint="Pick a new file name, or open the existing store.")
+    if not path.parent.exists():
+        raise StoreError(f"The folder {path.parent} does not exist.")
+    if not passphrase:
+        raise StoreError("A store needs a passphrase.")
+    with owner_only_files():
+        con = _raw_connect(path, passphrase, "rwc")
+        try:
+            # Rollback journal, not WAL: a single file between commands, nothing left beside it.
+            con.execute("PRAGMA journal_mode = DELETE")
+            con.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            con.execute(f"INSERT INTO store_meta VALUES ('app', {_sql_literal(APP_ID)})")
+        except BaseException:
+            con.close()
+            path.unlink(missing_ok=True)
+            raise
+        con.close()
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def rekey(engine: Engine, new_passphrase: str) -> None:
+    """Re-encrypt the store under `new_passphrase` (every page is rewritten, in one transaction)."""
+    if not new_passphrase:
+        raise StoreError("The new passphrase is empty.")
+    engine.dispose()  # rekey needs the only connection to the file
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(f"PRAGMA rekey = {_sql_literal(new_passphrase)}")
+    finally:
+        raw.close()
+    engine.dispose()
+
+
+def translate(exc: BaseException, path: Path) -> BaseException:
+    """The user-facing error for a database exception `exc` raised while working on the store at `path`."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFull(
+            f"The disk is full: the change to {path.name} was not saved, and the store is as it was.",
+            hint="Free some space on the disk and run it again.",
+        )
+    if "not a database" in text or "malformed" in text:
+        return damaged(path)
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path.name} cannot be written (read-only file or folder).")
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"{path.name} is in use by another DDJ Desktop window or command.", hint="Close it and try again."
+        )
+    return exc

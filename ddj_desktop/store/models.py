@@ -1,0 +1,135 @@
+"""The store's tables as SQLAlchemy ORM classes. The schema itself is made by the Alembic migrations beside this.
+
+Dates are ISO-8601 text (event times keep their UTC offset when the source gave one), JSON columns hold the
+event attributes and the original row. Everything lives inside the encrypted file.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StoreMeta(Base):
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Source(Base):
+    """One agency system, such as `jail` or `shelter`."""
+
+    __tablename__ = "source"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    intercept: Mapped[int | None] = mapped_column(Integer)  # Sequential Intercept Model 0-5; None = unknown
+    agency: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | analyst | reviewer | viewer
+    password_hash: Mapped[str | None] = mapped_column(Text)  # Argon2; None only for the first admin
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[str] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit log; `hash` covers this entry and the previous entry's hash."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(Text)  # UTC, ISO-8601
+    user_name: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImportBatch(Base):
+    """One file (or joined set of files) imported into one source by one command."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    sheet: Mapped[str | None] = mapped_column(Text)
+    profile_name: Mapped[str | None] = mapped_column(Text)
+    profile_toml: Mapped[str | None] = mapped_column(Text)
+    user_name: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[str] = mapped_column(Text)
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_imported: Mapped[int] = mapped_column(default=0)
+    rows_duplicate: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    rows_skipped: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[dict] = mapped_column(JSON, default=dict)  # reason -> count
+    source: Mapped[Source] = relationship()
+
+
+class RejectedRow(Base):
+    __tablename__ = "rejected_row"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    row_number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    values: Mapped[dict] = mapped_column(JSON)
+
+
+class Person(Base):
+    """A stable person ID; records point at it, linkage merges and splits them."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[str] = mapped_column(Text)
+
+
+class Record(Base):
+    """One row of one source: the normalized identity, the event, and the original row."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        UniqueConstraint("source_id", "source_key", name="uq_record_source_key"),
+        Index("ix_record_person", "person_id"),
+        Index("ix_record_dob", "dob"),
+        Index("ix_record_last_name", "last_name"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+    source_key: Mapped[str] = mapped_column(Text)
+    agency_person_id: Mapped[str | None] = mapped_column(Text)
+    first_name: Mapped[str | None] = mapped_column(Text)
+    middle_name: Mapped[str | None] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
+    name_suffix: Mapped[str | None] = mapped_column(Text)
+    name_quality: Mapped[str | None] = mapped_column(Text)
+    dob: Mapped[str | None] = mapped_column(Text)
+    dob_year: Mapped[int | None] = mapped_column(Integer)
+    dob_quality: Mapped[str | None] = mapped_column(Text)
+    ssn: Mapped[str | None] = mapped_column(Text)
+    ssn_last4: Mapped[str | None] = mapped_column(Text)
+    ssn_quality: Mapped[str | None] = mapped_column(Text)
+    sex: Mapped[str | None] = mapped_column(Text)
+    race: Mapped[str | None] = mapped_column(Text)
+    ethnicity: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    zip: Mapped[str | None] = mapped_column(Text)
+    event_type: Mapped[str | None] = mapped_column(Text)
+    event_start: Mapped[str | None] = mapped_column(Text)
+    event_end: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    raw: Mapped[dict] = mapped_column(JSON, default=dict)  # the row as the agency sent it
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    source: Mapped[Source] = relationship()

@@ -1,0 +1,125 @@
+"""An open, unlocked store: its engine, its schema kept current, and transactions that fail with clear errors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ddj_desktop.errors import StoreError
+from ddj_desktop.store import engine as store_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _alembic_config(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+class Store:
+    """One open store file. Make it with `Store.create` or `Store.open`; close it when done."""
+
+    def __init__(self, path: Path, passphrase: str) -> None:
+        self.path = path
+        self.engine = store_engine.make_engine(path, passphrase)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def create(cls, path: Path, passphrase: str) -> Store:
+        """A new, empty store at `path`, encrypted with `passphrase`, at the newest schema."""
+        path = Path(path)
+        store_engine.create_file(path, passphrase)
+        try:
+            store = cls(path, passphrase)
+            store.upgrade()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                store.close()  # type: ignore[possibly-undefined]
+            path.unlink(missing_ok=True)
+            raise
+        return store
+
+    @classmethod
+    def open(cls, path: Path, passphrase: str, *, upgrade: bool = True) -> Store:
+        """The store at `path`, unlocked; an older schema is upgraded. Nothing is written if it will not open."""
+        path = Path(path)
+        store_engine.check_unlocks(path, passphrase)
+        store = cls(path, passphrase)
+        if upgrade:
+            try:
+                store.upgrade()
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as con:
+            return MigrationContext.configure(con).get_current_revision()
+
+    def upgrade(self, target: str = "head") -> None:
+        """Bring the schema to `target` in one transaction (a failed upgrade leaves the old schema)."""
+        if target == "head" and self.revision() == head_revision():
+            return
+        with self.transaction_connection() as con:
+            command.upgrade(_alembic_config(con), target)
+
+    @contextlib.contextmanager
+    def transaction_connection(self) -> Iterator[Connection]:
+        with self.errors(), self.engine.begin() as con:
+            yield con
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed if the block ends normally, rolled back on any exception."""
+        with self.errors(), self._sessions.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reading only (rolled back at the end)."""
+        with self.errors(), self._sessions() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn database errors into StoreErrors that tell the user what happened."""
+        try:
+            yield
+        except DBAPIError as exc:
+            translated = store_engine.translate(exc, self.path)
+            if translated is exc:
+                raise
+            raise translated from exc
+
+    def rekey(self, new_passphrase: str) -> None:
+        """Change the passphrase; the store stays open under the new one."""
+        with self.errors():
+            store_engine.rekey(self.engine, new_passphrase)
+        self.engine = store_engine.make_engine(self.path, new_passphrase)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["Store", "StoreError", "head_revision"]

@@ -1,0 +1,292 @@
+"""Workspace: the one facade over an open, unlocked store. The CLI, the GUI and the tests all call this.
+
+Every call acts as `self.user`, checks that user's role, runs in one transaction, and writes one audit entry when
+it changes the store or lets data out of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ddj_desktop import exporting
+from ddj_desktop.errors import DdjError
+from ddj_desktop.governance import audit, users
+from ddj_desktop.store.models import ImportBatch, Person, Record, RejectedRow, Source, User
+from ddj_desktop.store.store import Store
+
+# Sequential Intercept Model intercepts for the source names counties use most; any other source starts unknown.
+STANDARD_SOURCES: dict[str, tuple[str, int | None]] = {
+    "police": ("Police / 911", 1),
+    "ems": ("Emergency medical services", 0),
+    "ed": ("Emergency department", 0),
+    "bh": ("Behavioral health", 0),
+    "shelter": ("Shelter / HMIS", 0),
+    "pretrial": ("Pretrial services", 2),
+    "jail": ("Jail", 3),
+    "court": ("Court", 3),
+    "probation": ("Probation", 5),
+}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    name: str
+    display_name: str
+    intercept: int | None
+    agency: str | None
+    records: int
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: int
+    source: str
+    file_name: str
+    sheet: str | None
+    file_sha256: str
+    profile_name: str | None
+    user_name: str
+    imported_at: str
+    rows_read: int
+    rows_imported: int
+    rows_duplicate: int
+    rows_rejected: int
+    rows_skipped: int
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    role: str
+    active: bool
+    has_password: bool
+
+
+def person_label(person_id: int | None) -> str:
+    """How a person ID is shown and exported: P000123."""
+    return "" if person_id is None else f"P{person_id:06d}"
+
+
+class Workspace:
+    """An open store and the user acting on it. Use `Workspace.create` or `Workspace.open`, then `close()`."""
+
+    def __init__(self, store: Store, user: User) -> None:
+        self.store = store
+        self.user_name = user.name
+        self.role = user.role
+
+    # -- opening and closing -------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls, path: Path, passphrase: str, *, admin_name: str | None = None, admin_password: str | None = None
+    ) -> Workspace:
+        """A new encrypted store at `path` with its first user, an admin."""
+        store = Store.create(Path(path), passphrase)
+        try:
+            with store.session() as session:
+                admin = users.add_user(session, admin_name or users.default_admin_name(), "admin", admin_password)
+                audit.append(session, admin.name, "init", role="admin")
+        except BaseException:
+            store.close()
+            Path(path).unlink(missing_ok=True)
+            raise
+        return cls(store, admin)
+
+    @classmethod
+    def open(
+        cls, path: Path, passphrase: str, *, user: str | None = None, password: str | None = None
+    ) -> Workspace:
+        """The store at `path`, unlocked by `passphrase`, acting as `user`; logs the unlock."""
+        store = Store.open(Path(path), passphrase)
+        try:
+            with store.session() as session:
+                acting = users.authenticate(session, user, password)
+                audit.append(session, acting.name, "unlock")
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, acting)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def _require(self, permission: str) -> None:
+        users.require(self.role, permission)
+
+    def _audit(self, session: Session, action: str, **details: Any) -> None:
+        audit.append(session, self.user_name, action, **details)
+
+    # -- sources -------------------------------------------------------------------------------------------
+    def sources(self) -> list[SourceInfo]:
+        """Every source with its record count, by name."""
+        self._require("view_summary")
+        with self.store.reading() as session:
+            counts = dict(session.execute(select(Record.source_id, func.count()).group_by(Record.source_id)).all())
+            return [
+                SourceInfo(s.name, s.display_name, s.intercept, s.agency, counts.get(s.id, 0))
+                for s in session.scalars(select(Source).order_by(Source.name))
+            ]
+
+    def set_source(
+        self, name: str, *, display_name: str | None = None, intercept: int | None = None, agency: str | None = None
+    ) -> SourceInfo:
+        """Create or change the source `name`."""
+        self._require("manage_sources")
+        if intercept is not None and not 0 <= intercept <= 5:
+            raise DdjError(f"Intercept {intercept} is not 0-5 (Sequential Intercept Model).")
+        with self.store.session() as session:
+            source = ensure_source(session, name)
+            changes: dict[str, Any] = {}
+            if display_name is not None:
+                source.display_name = changes["display_name"] = display_name
+            if intercept is not None:
+                source.intercept = changes["intercept"] = intercept
+            if agency is not None:
+                source.agency = changes["agency"] = agency
+            self._audit(session, "source", source=source.name, **changes)
+            records = session.scalar(select(func.count()).select_from(Record).where(Record.source_id == source.id))
+            return SourceInfo(source.name, source.display_name, source.intercept, source.agency, records or 0)
+
+    # -- imports -------------------------------------------------------------------------------------------
+    def batches(self) -> list[BatchInfo]:
+        """Every import batch, oldest first."""
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return [
+                BatchInfo(
+                    b.id, b.source.name, b.file_name, b.sheet, b.file_sha256, b.profile_name, b.user_name,
+                    b.imported_at, b.rows_read, b.rows_imported, b.rows_duplicate, b.rows_rejected, b.rows_skipped,
+                )
+                for b in session.scalars(select(ImportBatch).order_by(ImportBatch.id))
+            ]
+
+    def rejected_rows(self, batch_id: int) -> list[tuple[str, int, str]]:
+        """(file, row number, reason) of each row a batch could not take."""
+        self._require("view_details")
+        with self.store.reading() as session:
+            rows = session.execute(
+                select(RejectedRow.file_name, RejectedRow.row_number, RejectedRow.reason)
+                .where(RejectedRow.batch_id == batch_id)
+                .order_by(RejectedRow.id)
+            )
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    # -- persons -------------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """How many records, persons, sources and batches the store holds."""
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return {
+                "records": session.scalar(select(func.count()).select_from(Record)) or 0,
+                "persons": session.scalar(select(func.count(func.distinct(Record.person_id)))) or 0,
+                "sources": session.scalar(select(func.count()).select_from(Source)) or 0,
+                "batches": session.scalar(select(func.count()).select_from(ImportBatch)) or 0,
+            }
+
+    def export_persons(self, out: Path) -> int:
+        """Write `source,source_key,person_id` for every record to `out`; returns the number of rows."""
+        self._require("export")
+        with self.store.session() as session:
+            rows = session.execute(
+                select(Source.name, Record.source_key, Record.person_id)
+                .join(Source, Source.id == Record.source_id)
+                .order_by(Source.name, Record.source_key)
+            )
+            count = exporting.write_csv(
+                Path(out), ["source", "source_key", "person_id"],
+                ((s, k, person_label(p)) for s, k, p in rows),
+            )
+            self._audit(session, "export", what="persons", file=Path(out).name, rows=count)
+        return count
+
+    # -- users ---------------------------------------------------------------------------------------------
+    def users(self) -> list[UserInfo]:
+        self._require("manage_users")
+        with self.store.reading() as session:
+            return [
+                UserInfo(u.name, u.role, u.active, u.password_hash is not None)
+                for u in session.scalars(select(User).order_by(User.id))
+            ]
+
+    def add_user(self, name: str, role: str, password: str) -> UserInfo:
+        """A new user; the acting admin must have a password of their own first (a shared laptop)."""
+        self._require("manage_users")
+        with self.store.session() as session:
+            me = session.scalar(select(User).where(User.name == self.user_name))
+            if me is not None and me.password_hash is None:
+                raise DdjError(
+                    "Set a password for yourself before adding other users.",
+                    hint="Once a second user exists, everyone signs in with their own password.",
+                )
+            user = users.add_user(session, name, role, password)
+            self._audit(session, "user_add", name=user.name, role=user.role)
+            return UserInfo(user.name, user.role, user.active, True)
+
+    def set_password(self, password: str, *, name: str | None = None) -> None:
+        """Set the acting user's password, or (admins) another user's."""
+        if name is not None and name != self.user_name:
+            self._require("manage_users")
+        with self.store.session() as session:
+            target = session.scalar(select(User).where(User.name == (name or self.user_name)))
+            if target is None:
+                raise DdjError(f"There is no user named {name!r}.")
+            users.set_password(session, target, password)
+            self._audit(session, "user_password", name=target.name)
+
+    # -- store ---------------------------------------------------------------------------------------------
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Re-encrypt the store under a new passphrase (do this when someone who knew it leaves)."""
+        self._require("change_passphrase")
+        self.store.rekey(new_passphrase)
+        with self.store.session() as session:
+            self._audit(session, "rekey")
+
+    def verify_audit(self) -> audit.Verification:
+        self._require("audit")
+        with self.store.reading() as session:
+            return audit.verify(session)
+
+    def audit_entries(self, limit: int | None = None) -> list[dict[str, Any]]:
+        self._require("audit")
+        with self.store.reading() as session:
+            return [
+                {"seq": e.seq, "at": e.at, "user": e.user_name, "action": e.action, "details": e.details}
+                for e in audit.entries(session, limit)
+            ]
+
+
+def ensure_source(session: Session, name: str) -> Source:
+    """The source called `name`, created (with the standard intercept if it is a standard name) if new."""
+    name = name.strip().lower()
+    if not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise DdjError(
+            f"{name!r} is not a usable source name.", hint="Use letters, digits, '-' or '_', e.g. jail or ed."
+        )
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        display, intercept = STANDARD_SOURCES.get(name, (name.capitalize(), None))
+        source = Source(name=name, display_name=display, intercept=intercept, created_at=users.now())
+        session.add(source)
+        session.flush()
+    return source
+
+
+def new_person(session: Session) -> Person:
+    person = Person(created_at=users.now())
+    session.add(person)
+    return person

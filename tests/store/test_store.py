@@ -1,0 +1,168 @@
+"""The encrypted store: create, unlock, rekey, upgrade, and refusing what is not a store without touching it."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from ddj_desktop.errors import NotAStore, StoreError, StoreExists, WrongPassphrase
+from ddj_desktop.store import engine as store_engine
+from ddj_desktop.store.store import Store, head_revision
+from ddj_desktop.workspace import Workspace
+from tests.conftest import PASSPHRASE, file_digest
+
+
+def test_new_store_is_encrypted_owner_only_and_at_newest_schema(workspace: Workspace, store_path: Path):
+    workspace.set_source("jail", agency="Cumberland County Sheriff")
+    raw = store_path.read_bytes()
+    assert not raw.startswith(b"SQLite format 3")
+    for plain in (b"Cumberland", b"store_meta", b"ddj-desktop", b"audit_event", b"CREATE TABLE"):
+        assert plain not in raw
+    assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
+    assert workspace.store.revision() == head_revision()
+    assert not list(store_path.parent.glob("county.ddj-*")), "no journal or WAL left beside the store"
+
+
+def test_plain_sqlite_cannot_read_the_store(workspace: Workspace, store_path: Path):
+    con = sqlite3.connect(store_path)
+    with pytest.raises(sqlite3.DatabaseError):
+        con.execute("SELECT * FROM sqlite_master").fetchall()
+    con.close()
+
+
+def test_reopen_with_the_passphrase_keeps_the_data(workspace: Workspace, store_path: Path):
+    workspace.set_source("shelter", intercept=0)
+    workspace.close()
+    with Workspace.open(store_path, PASSPHRASE) as again:
+        assert [s.name for s in again.sources()] == ["shelter"]
+        assert again.user_name == "ana"
+
+
+def test_create_refuses_to_overwrite(workspace: Workspace, store_path: Path):
+    before = file_digest(store_path)
+    with pytest.raises(StoreExists):
+        Workspace.create(store_path, "another passphrase")
+    assert file_digest(store_path) == before
+
+
+@pytest.mark.parametrize("attempt", ["wrong", "", PASSPHRASE.upper(), PASSPHRASE + " "])
+def test_wrong_passphrase_is_refused_and_the_file_is_untouched(workspace, store_path: Path, attempt: str):
+    workspace.close()
+    before = file_digest(store_path)
+    mtime = store_path.stat().st_mtime_ns
+    with pytest.raises(WrongPassphrase, match=r"(passphrase does not open|No passphrase was given for) county\.ddj"):
+        Workspace.open(store_path, attempt)
+    assert file_digest(store_path) == before
+    assert store_path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["county.ddj"]
+
+
+def _plain_sqlite(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b""), "it is empty"),
+        (lambda p: p.write_bytes(b"%PDF-1.7\n" + b"x" * 5000), "it is a PDF document"),
+        (lambda p: p.write_bytes(b"PK\x03\x04" + b"x" * 5000), "zip file"),
+        (_plain_sqlite, "unencrypted SQLite database"),
+        (lambda p: p.write_bytes(b"\x01\x02" * 777), "size does not fit"),
+    ],
+)
+def test_not_a_store_is_refused_with_a_reason_and_untouched(tmp_path: Path, make, message: str):
+    path = tmp_path / "thing.ddj"
+    make(path)
+    before = file_digest(path)
+    with pytest.raises(NotAStore, match=message):
+        Store.open(path, PASSPHRASE)
+    assert file_digest(path) == before
+
+
+def test_other_sqlcipher_database_is_not_a_store(tmp_path: Path):
+    path = tmp_path / "other.db"
+    con = store_engine._raw_connect(path, PASSPHRASE, "rwc")
+    con.execute("CREATE TABLE notes (x)")
+    con.close()
+    before = file_digest(path)
+    with pytest.raises(NotAStore, match="encrypted database, but not a DDJ store"):
+        Store.open(path, PASSPHRASE)
+    assert file_digest(path) == before
+
+
+def test_missing_file_and_folder_are_refused(tmp_path: Path):
+    with pytest.raises(StoreError, match="There is no store"):
+        Store.open(tmp_path / "nope.ddj", PASSPHRASE)
+    assert not (tmp_path / "nope.ddj").exists()
+    with pytest.raises(NotAStore, match="is a folder"):
+        Store.open(tmp_path, PASSPHRASE)
+
+
+def test_truncated_store_is_reported_damaged_and_left_alone(workspace: Workspace, store_path: Path):
+    workspace.close()
+    data = store_path.read_bytes()
+    store_path.write_bytes(data[: len(data) // 2 // 4096 * 4096])
+    before = file_digest(store_path)
+    with pytest.raises(StoreError, match="damaged"):
+        Store.open(store_path, PASSPHRASE)
+    assert file_digest(store_path) == before
+
+
+def test_change_passphrase(workspace: Workspace, store_path: Path):
+    workspace.set_source("jail")
+    workspace.change_passphrase("a brand new passphrase")
+    assert [s.name for s in workspace.sources()] == ["jail"]  # still usable after the rekey
+    workspace.close()
+    with pytest.raises(WrongPassphrase):
+        Workspace.open(store_path, PASSPHRASE)
+    with Workspace.open(store_path, "a brand new passphrase") as again:
+        assert [s.name for s in again.sources()] == ["jail"]
+        assert any(e["action"] == "rekey" for e in again.audit_entries())
+
+
+def test_passphrase_with_quotes_and_accents(tmp_path: Path):
+    secret = "it's \"Núñez\"; DROP TABLE x; --"
+    Workspace.create(tmp_path / "q.ddj", secret).close()
+    with Workspace.open(tmp_path / "q.ddj", secret) as ws:
+        assert ws.sources() == []
+
+
+def test_store_built_at_the_first_schema_is_upgraded_on_open(store_path: Path):
+    store_engine.create_file(store_path, PASSPHRASE)
+    old = Store(store_path, PASSPHRASE)
+    old.upgrade("0001")
+    with old.transaction_connection() as con:
+        con.execute(text("INSERT INTO user (name, role, active, created_at) VALUES ('ana', 'admin', 1, 'x')"))
+        con.execute(text("INSERT INTO source (name, display_name, intercept, created_at) VALUES ('ed', 'ED', 0, 'x')"))
+    assert "record" not in inspect(old.engine).get_table_names()
+    old.close()
+
+    with Workspace.open(store_path, PASSPHRASE) as ws:
+        assert ws.store.revision() == head_revision() != "0001"
+        assert [s.name for s in ws.sources()] == ["ed"]
+        assert ws.counts()["records"] == 0
+        assert {"record", "import_batch", "person"} <= set(inspect(ws.store.engine).get_table_names())
+
+
+def test_connections_are_pooled(workspace: Workspace):
+    connects = []
+    from sqlalchemy import event
+
+    event.listen(workspace.store.engine, "connect", lambda *a: connects.append(1))
+    for _ in range(5):
+        workspace.sources()
+    assert len(connects) <= 1
+
+
+def test_temp_storage_is_in_memory(workspace: Workspace):
+    with workspace.store.engine.connect() as con:
+        assert con.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+        assert con.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
