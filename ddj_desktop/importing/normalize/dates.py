@@ -282,7 +282,7 @@ def _parse_cell(value: object, kind: DateKind, day_first: bool, today: dt.date) 
             else:
                 parsed = _from_serial(float(value), text)
         else:
-            if (reason := missing_reason(text)) is not None and not text.isdigit():
+            if (reason := missing_reason(text)) is not None and (not text.isdigit() or len(text) == 7):
                 return ParsedDate(None, reason)
             if kind == "dob" and (partial := _partial(text)):
                 return partial

@@ -236,24 +236,24 @@ def is_test_record(parts: NameParts | None, raw_full_name: str | None = None) ->
     """
     if parts is None:
         parts = split_full_name(raw_full_name) if raw_full_name else NO_NAME
-    words = _tokens(parts)
-    raw = " ".join(_words(cell_text(raw_full_name)))
-    words += raw.replace("-", " ").split()
+    from_parts = _tokens(parts)
+    from_raw = " ".join(_words(cell_text(raw_full_name))).replace("-", " ").split()
+    words = set(from_parts) | set(from_raw)
     if not words:
         return False
     if any(w.startswith("ZZ") for w in words) or _TEST_ALWAYS.intersection(words):
         return True
-    if any(phrase in f" {raw} " for phrase in (f" {p} " for p in _TEST_PHRASES)):
-        return True
+    for text in (" ".join(from_parts), " ".join(from_raw)):
+        if any(f" {phrase} " in f" {text} " for phrase in _TEST_PHRASES):
+            return True
     if (parts.first, parts.last) in _TEST_PAIRS:
         return True
     given = (parts.first or "").split() + (parts.middle or "").split()
     if "TEST" in given:
         return True
-    if "TEST" in words:
-        others = list(words)
-        others.remove("TEST")
-        return bool(_TEST_COMPANIONS.intersection(others))
+    if "TEST" in words:  # a surname TEST needs company: "TEST, TEST", "TEST, PATIENT"
+        tests = max(from_parts.count("TEST"), from_raw.count("TEST"))
+        return tests > 1 or bool(_TEST_COMPANIONS.intersection(words - {"TEST"}))
     return False
 
 

@@ -86,7 +86,7 @@ def _from_masked(text: str) -> SsnResult:
 
 @lru_cache(maxsize=65536)
 def _from_text(text: str) -> SsnResult:
-    if (reason := missing_reason(text)) and not text.strip().isdigit():
+    if (reason := missing_reason(text)) and (not text.isdigit() or len(text) == 7):  # words, NEMSIS codes
         return SsnResult(None, None, reason)
     compact = _SEPARATORS.sub("", _FLOAT_TAIL.sub("", text))
     if compact.isdigit():
