@@ -561,26 +561,41 @@ class DateEvidence:
     day_first: bool | None  # from slashed dates with a part above 12; None when they never tell
 
 
-def _as_date(value: Cell) -> tuple[dt.date | None, bool, int | None, int | None]:
-    """(date or None, has a time of day, first and second number of a slashed date)."""
+def _as_date(value: Cell) -> tuple[dt.datetime | None, bool, int | None, int | None]:
+    """(the moment a cell gives, or None; has a time of day; first and second number of a slashed date)."""
     if isinstance(value, dt.datetime):
-        return value.date(), value.time() != dt.time(0, 0), None, None
+        return value.replace(tzinfo=None), value.time() != dt.time(0, 0), None, None
     if isinstance(value, dt.date):
-        return value, False, None, None
+        return dt.datetime.combine(value, dt.time(0, 0)), False, None, None
     if not isinstance(value, str):
         return None, False, None, None
     text = value.strip()
     if m := _ISO.fullmatch(text):
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-        has_time = m[4] is not None and (int(m[4]), int(m[5])) != (0, 0)
-        return _safe_date(year, month, day), has_time, None, None
+        return _moment(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], None), _timed(m[4], m[5]), None, None
     if m := _SLASHED.fullmatch(text):
         first, second, year = int(m[1]), int(m[2]), int(m[3])
-        year += 1900 if year >= 100 else (2000 if year <= dt.date.today().year % 100 else 1900)
+        if year < 100:  # two-digit year: this century unless that would be in the future
+            year += 2000 if year <= dt.date.today().year % 100 else 1900
         month, day = (second, first) if first > 12 else (first, second)
-        has_time = m[4] is not None and (int(m[4]), int(m[5])) != (0, 0)
-        return _safe_date(year, month, day), has_time, first, second
+        return _moment(year, month, day, m[4], m[5], m[7]), _timed(m[4], m[5]), first, second
     return None, False, None, None
+
+
+def _timed(hour: str | None, minute: str | None) -> bool:
+    return hour is not None and (int(hour), int(minute or 0)) != (0, 0)
+
+
+def _moment(
+    year: int, month: int, day: int, hour: str | None, minute: str | None, am_pm: str | None
+) -> dt.datetime | None:
+    date = _safe_date(year, month, day)
+    if date is None:
+        return None
+    hours = int(hour or 0) % 12 + (12 if am_pm and am_pm.upper() == "PM" else 0) if am_pm else int(hour or 0)
+    try:
+        return dt.datetime.combine(date, dt.time(hours, int(minute or 0)))
+    except ValueError:
+        return None
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -598,11 +613,11 @@ def date_evidence(values: Sequence[Cell], today: dt.date | None = None) -> DateE
     has_time = False
     first_over_12 = second_over_12 = False
     for value in values:
-        date, timed, first, second = _as_date(value)
-        if date is None:
+        moment, timed, first, second = _as_date(value)
+        if moment is None:
             partial += bool(isinstance(value, str) and _PARTIAL_DATE.fullmatch(value.strip()))
             continue
-        dates.append(date)
+        dates.append(moment.date())
         has_time |= timed
         first_over_12 |= bool(first and first > 12)
         second_over_12 |= bool(second and second > 12)
