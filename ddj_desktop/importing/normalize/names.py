@@ -65,8 +65,10 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def _segments(text: str) -> list[list[str]]:
     """The comma-separated segments of a cleaned name, each a list of words (digits still in)."""
-    cleaned = _NOT_NAME.sub(" ", fold_accents(text.translate(_APOSTROPHES)).upper())
-    cleaned = _HYPHENS.sub("-", cleaned)
+    text = text.replace("'", "") if text.isascii() else text.translate(_APOSTROPHES)  # translate is slow
+    cleaned = _NOT_NAME.sub(" ", fold_accents(text).upper())
+    if "-" in cleaned:
+        cleaned = _HYPHENS.sub("-", cleaned)
     segments = []
     for segment in cleaned.split(","):
         words = [w for w in (w.strip("-") for w in segment.split()) if w]
@@ -77,8 +79,9 @@ def _segments(text: str) -> list[list[str]]:
 
 def _finish(words: Sequence[str]) -> str | None:
     """The words as one normalized name, or None when nothing (or only a placeholder) is left."""
-    words = [w for w in (_DIGITS.sub("", w).strip("-") for w in words) if w]
     name = " ".join(words)
+    if _DIGITS.search(name):  # rare: digits only matter for reading "3RD" as a suffix
+        name = " ".join(w for w in (_DIGITS.sub("", w).strip("-") for w in words) if w)
     return name if name and name not in PLACEHOLDER_NAMES else None
 
 

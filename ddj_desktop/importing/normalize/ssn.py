@@ -84,8 +84,13 @@ def _from_masked(text: str) -> SsnResult:
     return SsnResult(None, last4, Quality.PARTIAL, None, pattern)
 
 
+_PLAIN_SSN = re.compile(r"(\d{3})[- ]?(\d{2})[- ]?(\d{4})")
+
+
 @lru_cache(maxsize=65536)
 def _from_text(text: str) -> SsnResult:
+    if m := _PLAIN_SSN.fullmatch(text):  # the common case, without the slower checks below
+        return _from_digits(m.group(1) + m.group(2) + m.group(3))
     if (reason := missing_reason(text)) and (not text.isdigit() or len(text) == 7):  # words, NEMSIS codes
         return SsnResult(None, None, reason)
     compact = _SEPARATORS.sub("", _FLOAT_TAIL.sub("", text))
