@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from ddj_desktop.errors import ImportFileError, MappingError
 from ddj_desktop.importing.mapping import normalize_header, recognise_layout, resolve_column
@@ -389,6 +390,7 @@ class Charge:
     position: int  # order in the charges file
 
 
+@cache  # a charges file repeats a handful of codes many thousand times
 def charge_level_of(text: Cell) -> str | None:
     """'felony', 'misdemeanor', 'citation' or 'other' for a class/category code; None if it says nothing."""
     code = re.sub(r"\s+", " ", str(text or "").strip().upper())
@@ -398,7 +400,7 @@ def charge_level_of(text: Cell) -> str | None:
         return "felony"
     if "MISD" in code or re.fullmatch(r"M[A-E0-9]?\d?|MIS\w*|GM|SM|GROSS.*", code):
         return "misdemeanor"
-    if re.search(r"CITATION|INFRACTION|VIOLATION|ORDINANCE|TRAFFIC|PETTY", code) or code in {
+    if re.search(r"CITATION|INFRACTION|VIOLATION|ORDINANCE|PETTY", code) or code in {
         "C", "T", "I", "V", "CIT", "INF", "ORD",
     }:  # fmt: skip
         return "citation"
@@ -407,11 +409,12 @@ def charge_level_of(text: Cell) -> str | None:
     return None
 
 
+@cache
 def _degree_of(text: Cell) -> int:
     code = str(text or "").strip().upper()
     if digit := re.search(r"\d", code):
         return int(digit[0])
-    if letter := re.fullmatch(r"(?:[FM]|CLASS ?)([A-E])", code):
+    if letter := re.fullmatch(r"(?:[FM]|CLASS ?)?([A-E])", code):
         return "ABCDE".index(letter[1]) + 1
     return 9
 
@@ -424,11 +427,11 @@ def _charge_reader(charges: Table):
 
     def charge_of(row: TableRow, position: int) -> Charge:
         description = str(_cell(row, description_at) or _cell(row, statute_at) or "").strip()
-        level, degree = None, 9
-        for code in (_cell(row, i) for i in level_at):
-            if code_level := charge_level_of(code):
-                level = level or code_level
-                degree = min(degree, _degree_of(code))
+        # Columns disagree in their own words (DSSG charge_type "M" with charge_class "A"): the most serious
+        # level any of them states wins, and the lowest degree or class any of them gives orders within it.
+        levels = [level for i in level_at if (level := charge_level_of(_cell(row, i)))]
+        level = min(levels, key=CHARGE_LEVELS.index, default=None)
+        degree = min((_degree_of(_cell(row, i)) for i in level_at), default=9)
         # Without a class column, a description such as "THEFT - FELONY" may still say the level in words.
         if level is None and (word := re.search(r"FELONY|MISDEMEANOR|MISD\b", description.upper())):
             level = charge_level_of(word[0])
