@@ -374,10 +374,7 @@ def _mixed_encoding_note(windows_lines: list[int], record_ends: list[int]) -> st
     """Return the note naming, as spreadsheet rows, the lines that had to be read as cp1252."""
     rows = sorted({bisect_left(record_ends, line) + 1 for line in windows_lines})
     shown = ", ".join(str(r) for r in rows[:20]) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
-    return (
-        f"mixed encodings: rows {shown} read as cp1252, the rest as utf-8; check accented names in those "
-        "rows"
-    )
+    return f"mixed encodings: rows {shown} read as cp1252, the rest as utf-8; check accented names in those rows"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -406,9 +403,7 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _parse_records(
-    path: Path, text: str, delimiter: str, track_lines: bool
-) -> tuple[list[list[Cell]], list[int]]:
+def _parse_records(path: Path, text: str, delimiter: str, track_lines: bool) -> tuple[list[list[Cell]], list[int]]:
     """Return the records as rows (empty cell -> None) and, if asked, the last physical line of each."""
     _allow_long_fields()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

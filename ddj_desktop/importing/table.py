@@ -30,6 +30,16 @@ SKIP_REPEATED_HEADER = "repeated header row"
 HEADER_SEARCH_ROWS = 30  # the header of every export we have seen sits within the first 30 rows
 _LONGEST_HEADER = 100  # characters; longer text is a note or a title, not a column name
 
+# Text of a report's page furniture: page numbers, print dates, end marks. Never a column name, so it
+# leaves alone the columns some exports do have: "Run Date" (EMS), "Report Date" (police), "Created On".
+_REPORT_LINE = r"""
+      page\s+\d+(?:\s+of\s+\d+)?\b
+    | (?:report\s+)?(?:generated|printed|produced)\b
+    | (?:run|print|report|created)\s+(?:on|at|date)?\s*:
+    | (?:run|created)\s+on\s+\d
+    | end\s+of\s+(?:report|file|data|list)\b
+    | confidential\b
+"""
 # A summary label: what report writers put at the left of a total, page or end-of-report line.
 _FOOTER_LABEL = re.compile(
     r"""^[\s*=#-]*(?:
@@ -37,15 +47,14 @@ _FOOTER_LABEL = re.compile(
       | (?:record|row|line|booking|case|call|incident|client|patient|person|people|visit|encounter)s?
             \s*(?:count|total)?\s*[:=]
       | (?:count|number\s+of\s+\w+|n)\s*[:=]
-      | page\s+\d+(?:\s+of\s+\d+)?\b
-      | (?:report\s+)?(?:generated|printed|run|created|produced)\s+(?:on|at|by|date|:|\d)
-      | (?:run|print|report)\s+date\b
-      | end\s+of\s+(?:report|file|data|list)\b
       | \(?\d[\d,]*\s+(?:rows?|records?)\b
-      | confidential\b
-    )""",
+      | """
+    + _REPORT_LINE
+    + ")",
     re.IGNORECASE | re.VERBOSE,
 )
+_REPORT_FURNITURE = re.compile(r"^[\s*=#-]*(?:" + _REPORT_LINE + ")", re.IGNORECASE | re.VERBOSE)
+_DATE_INSIDE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}")
 _NUMBER = re.compile(r"^\s*[-+(]?\s*\$?\s*(?:\d[\d,]*)?\.?\d+\s*%?\)?\s*$")
 _DATE_OR_TIME = re.compile(r"^\s*(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2})")
 
@@ -74,17 +83,23 @@ def find_table(sheet: RawSheet) -> Table:
 
 
 def _find_header_row(sheet: RawSheet) -> int:
-    """Return the index of the header row: the earliest row of column names about as wide as the widest."""
+    """Return the index of the header row: the earliest row of column names about as wide as the table.
+
+    A row qualifies when its names fill at least half of its own span (a title line with a run date at the
+    far right does not), cover at least half as many columns as the row with most names, and span at least
+    80 % as wide as the widest such row (two "Agency: ..." cells above a ten-column table do not).
+    """
     candidates = [
-        (i, named)
+        (i, named, span)
         for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS])
-        if (named := _column_name_count(row))
+        if (named := _column_name_count(row)) and 2 * named >= (span := _span(row))
     ]
-    widest = max((named for _, named in candidates), default=0)
-    if widest == 1 and max(map(_filled_count, sheet.rows[:HEADER_SEARCH_ROWS]), default=0) > 1:
-        widest = 0  # a lone text cell above wider rows is a title, not a one-column header
-    for i, named in candidates:
-        if named >= 0.8 * widest and widest:
+    most_names = max((named for _, named, _ in candidates), default=0)
+    widest = max((span for _, _, span in candidates), default=0)
+    if most_names == 1 and max(map(_filled_count, sheet.rows[:HEADER_SEARCH_ROWS]), default=0) > 1:
+        most_names = 0  # a lone text cell above wider rows is a title, not a one-column header
+    for i, named, span in candidates:
+        if most_names and 2 * named >= most_names and span >= 0.8 * widest:
             return i
     if not _has_content(sheet.rows):
         raise ImportFileError(f"{sheet.label}: the sheet is empty.")
@@ -94,6 +109,12 @@ def _find_header_row(sheet: RawSheet) -> int:
         hint="Check that this is the right sheet. If the data has no column names, add a row of them "
         "above the data in Excel and save a copy.",
     )
+
+
+def _span(row: Sequence[Cell]) -> int:
+    """Return how many columns lie from the row's first filled cell to its last, inclusive."""
+    filled = [i for i, v in enumerate(row) if not _is_empty(v)]
+    return filled[-1] - filled[0] + 1 if filled else 0
 
 
 def _column_name_count(row: Sequence[Cell]) -> int:
@@ -114,11 +135,14 @@ def _column_name_count(row: Sequence[Cell]) -> int:
 
 
 def _is_column_name(value: Cell) -> bool:
+    """Return True for short text that is not a number, a date, or a report's "Page 1 of 2" / "Printed ..."."""
     return (
         type(value) is str
         and len(value.strip()) <= _LONGEST_HEADER
         and not _NUMBER.match(value)
         and not _DATE_OR_TIME.match(value)
+        and not _DATE_INSIDE.search(value)
+        and not _REPORT_FURNITURE.match(value)
     )
 
 
@@ -161,11 +185,12 @@ def _sort_rows(rows: list[list[Cell]], header_index: int) -> tuple[list[int], li
     skipped: list[SkippedRow] = []
     lone_cells: list[int] = []  # rows with one cell: footers if nothing but footers follows them
     count_none = list.count
+    # Fast path for the million ordinary rows: two or more cells (one, in a one-column table) and a first
+    # cell that is neither blank-looking, nor a summary label, nor the start of the header or a title line.
+    fast = 2 if len(header_key) > 1 else 1
     for i in range(header_index + 1, len(rows)):
         row = rows[i]
-        # Fast path for the million ordinary rows: three or more cells and a first cell that is neither
-        # blank-looking, nor a summary label, nor the start of the header or a title line.
-        if len(row) - count_none(row, None) > 2 and not _needs_a_closer_look(row, suspect_starts):
+        if len(row) - count_none(row, None) >= fast and not _needs_a_closer_look(row, suspect_starts):
             kept.append(i)
             continue
         reason = _skip_reason(row, header_key, heading_keys)
@@ -203,11 +228,7 @@ def _skip_reason(row: Sequence[Cell], header_key: tuple, heading_keys: set[tuple
     if key == header_key or key in heading_keys or _mostly_header(key, header_key):
         return SKIP_REPEATED_HEADER
     first = filled[0]
-    if (
-        type(first) is str
-        and _FOOTER_LABEL.match(first)
-        and all(_is_number_or_date(v) for v in filled[1:])
-    ):
+    if type(first) is str and _FOOTER_LABEL.match(first) and all(_is_number_or_date(v) for v in filled[1:]):
         return SKIP_FOOTER
     return None
 

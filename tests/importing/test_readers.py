@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ddj_desktop.errors import ImportFileError
@@ -41,8 +41,16 @@ def bookings_xlsx(path: Path) -> Path:
         {
             "Jan": [
                 ["Booking #", "SO #", "Last Name", "DOB", "Booked", "Bond", "Homeless", "Release time"],
-                ["B001", 1234.0, "SMITH", dt.date(1980, 2, 3), dt.datetime(2024, 1, 5, 22, 15), 500.5, True,
-                 dt.time(8, 30)],
+                [
+                    "B001",
+                    1234.0,
+                    "SMITH",
+                    dt.date(1980, 2, 3),
+                    dt.datetime(2024, 1, 5, 22, 15),
+                    500.5,
+                    True,
+                    dt.time(8, 30),
+                ],
                 ["B002", 5678, "JONES", 29281, dt.datetime(2024, 1, 6, 1, 0), 0, False, None],
             ],
             "Empty": [],
@@ -58,7 +66,14 @@ def test_workbook_cells_come_back_as_the_agency_typed_them(tmp_path):
     jan, _feb = read_file(bookings_xlsx(tmp_path / "bookings.xlsx"))
     assert jan.sheet == "Jan"
     assert jan.rows[1] == [
-        "B001", 1234, "SMITH", dt.date(1980, 2, 3), dt.datetime(2024, 1, 5, 22, 15), 500.5, True, dt.time(8, 30)
+        "B001",
+        1234,
+        "SMITH",
+        dt.date(1980, 2, 3),
+        dt.datetime(2024, 1, 5, 22, 15),
+        500.5,
+        True,
+        dt.time(8, 30),
     ]
     assert type(jan.rows[1][1]) is int  # the SO # 1234.0 must not become "1234.0" downstream
     # A date typed as a serial number in a General cell stays a number: the date normalizer decides.
@@ -161,8 +176,12 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 @pytest.mark.parametrize(
     ("encoding", "note"),
-    [("utf-8", "read as utf-8"), ("utf-8-sig", "read as utf-8 (with BOM)"), ("cp1252", "read as cp1252"),
-     ("utf-16", "read as utf-16")],
+    [
+        ("utf-8", "read as utf-8"),
+        ("utf-8-sig", "read as utf-8 (with BOM)"),
+        ("cp1252", "read as cp1252"),
+        ("utf-16", "read as utf-16"),
+    ],
 )
 def test_accented_names_survive_each_encoding(tmp_path, encoding, note):
     path = write_text(tmp_path / "shelter.csv", "PersonalID,FirstName\r\n7,José\r\n8,Zoë\r\n", encoding)
@@ -193,8 +212,11 @@ def test_mixed_encoding_rows_are_counted_as_records_not_lines(tmp_path):
 
 @pytest.mark.parametrize(("delimiter", "name"), [(",", ","), ("\t", "tab"), ("|", "|"), (";", ";")])
 def test_each_delimiter_is_found(tmp_path, delimiter, name):
-    rows = [["Incident", "Call Time", "Nature"], ["24-001", "01/05/2024 22:15", "WELFARE CHECK"],
-            ["24-002", "01/06/2024 01:00", "DISTURBANCE"]]
+    rows = [
+        ["Incident", "Call Time", "Nature"],
+        ["24-001", "01/05/2024 22:15", "WELFARE CHECK"],
+        ["24-002", "01/06/2024 01:00", "DISTURBANCE"],
+    ]
     text = "\n".join(delimiter.join(row) for row in rows) + "\n"
     (raw,) = read_file(write_text(tmp_path / "cad.txt", text))
     assert raw.rows == rows
@@ -227,8 +249,13 @@ def test_semicolons_win_over_decimal_commas(tmp_path):
 def test_ragged_rows_are_kept_as_they_are_and_empty_cells_are_none(tmp_path):
     text = "ID,Name,DOB\n1,SMITH\n2,DOE,1980-01-01,extra\n\n3,,1990-05-05\n"
     (raw,) = read_file(write_text(tmp_path / "probation.csv", text))
-    assert raw.rows == [["ID", "Name", "DOB"], ["1", "SMITH"], ["2", "DOE", "1980-01-01", "extra"], [],
-                        ["3", None, "1990-05-05"]]
+    assert raw.rows == [
+        ["ID", "Name", "DOB"],
+        ["1", "SMITH"],
+        ["2", "DOE", "1980-01-01", "extra"],
+        [],
+        ["3", None, "1990-05-05"],
+    ]
 
 
 def test_a_text_file_named_xls_is_read_as_text(tmp_path):
@@ -240,7 +267,7 @@ def test_a_text_file_named_xls_is_read_as_text(tmp_path):
 def test_a_text_file_has_no_sheets(tmp_path):
     path = write_text(tmp_path / "calls.csv", "A,B\n1,2\n")
     assert list_sheets(path) == []
-    with pytest.raises(ImportFileError, match='"calls.csv" is a text file'):
+    with pytest.raises(ImportFileError, match=r'"calls\.csv" is a text file'):
         read_file(path, sheet="Sheet1")
 
 
@@ -342,11 +369,13 @@ def test_any_bytes_give_rows_or_a_message_never_a_crash(tmp_path, data, suffix):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(
-        st.lists(st.text(
-            st.characters(codec="cp1252", exclude_categories=("Cc",), include_characters="\t\n"), max_size=8
+        st.lists(
+            st.text(st.characters(codec="cp1252", exclude_categories=("Cc",), include_characters="\t\n"), max_size=8),
+            min_size=3,
+            max_size=3,
         ),
-                 min_size=3, max_size=3),
-        min_size=2, max_size=12,
+        min_size=2,
+        max_size=12,
     ),
     delimiter=st.sampled_from([",", "\t", "|", ";"]),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
@@ -355,7 +384,20 @@ def test_what_a_csv_writer_wrote_comes_back(tmp_path, rows, delimiter, encoding)
     rows = [["ID", "Last Name", "First Name"], *rows]
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerows(rows)
+    data = out.getvalue().encode(encoding)
+    if encoding == "cp1252" and not data.isascii():
+        # cp1252 bytes that also happen to be valid UTF-8 ("Â" then a no-break space) read as UTF-8, as in
+        # every other program; no real name looks like that.
+        assume(not _is_utf8(data))
     path = tmp_path / "export.csv"
-    path.write_bytes(out.getvalue().encode(encoding))
+    path.write_bytes(data)
     (raw,) = read_file(path)
     assert raw.rows == [[v or None for v in row] for row in rows]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
