@@ -135,9 +135,8 @@ def cmd_batches(args: argparse.Namespace) -> int:
         return 0
     print(f"{'#':>4} {'source':<10} {'read':>7} {'new':>7} {'dup':>6} {'rejected':>8} {'skipped':>7}  when, who, file")
     for b in rows:
-        sheet = f" [{b.sheet}]" if b.sheet else ""
-        print(f"{b.id:>4} {b.source:<10} {b.rows_read:>7} {b.rows_imported:>7} {b.rows_duplicate:>6} "
-              f"{b.rows_rejected:>8} {b.rows_skipped:>7}  {b.imported_at[:16]} {b.user_name} {b.file_name}{sheet}")
+        print(f"{b.id:>4} {b.source:<10} {b.rows_read:>7} {b.rows_imported + b.rows_updated:>7} {b.rows_duplicate:>6} "
+              f"{b.rows_rejected:>8} {b.rows_skipped:>7}  {b.imported_at[:16]} {b.user_name} {b.file_name}")
     return 0
 
 
@@ -190,6 +189,58 @@ def cmd_users(args: argparse.Namespace) -> int:
         for u in ws.users():
             state = "" if u.active else " (inactive)"
             print(f"{u.name:<20} {u.role:<9}{state}")
+    return 0
+
+
+def print_import_summary(summaries, stream=None) -> None:  # type: ignore[no-untyped-def]
+    out = stream or sys.stdout
+    for b in summaries:
+        print(f"{b.label}  (mapping: {b.profile_name}, {b.profile_from})", file=out)
+        print(f"  rows read {b.rows_read}: new {b.imported}, updated {b.updated}, already in the store "
+              f"{b.duplicate}, rejected {b.rejected}, skipped {sum(b.skipped.values())}", file=out)
+        for reason, count in sorted(b.skipped.items()):
+            print(f"    skipped {count:>5}  {reason}", file=out)
+        for note in b.notes:
+            print(f"    note: {note}", file=out)
+        for row, reason, rejected in b.problems[:10]:
+            print(f"    row {row}: {'REJECTED - ' if rejected else ''}{reason}", file=out)
+        more = (b.rejected + len(b.problems)) - min(len(b.problems), 10)
+        if len(b.problems) > 10 or (more > 0 and b.rejected > 10):
+            print("    ... (export them all with --rejects FILE.xlsx)", file=out)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    progress = TerminalProgress()
+    with open_workspace(args) as ws:
+        summaries = ws.import_files(
+            [Path(f) for f in args.files], args.source, mapping_file=Path(args.mapping) if args.mapping else None,
+            sheet=args.sheet, progress=progress,
+        )
+        progress.done()
+        print_import_summary(summaries)
+        if args.rejects:
+            count = ws.export_problems([b.batch_id for b in summaries], Path(args.rejects))
+            print(f"Wrote {count} problem rows to {args.rejects}.")
+    return 0
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    """Print the proposed mapping of each table in FILE(s), with confidence; optionally save it as a profile."""
+    from ddj_desktop.importing import mapping, pipeline
+
+    tables = pipeline.read_tables([Path(f) for f in args.files], args.sheet, TerminalProgress())
+    for table in tables:
+        proposal = mapping.propose_mapping(table)
+        layout = f" - recognised: {proposal.layout_title or proposal.layout}" if proposal.layout else ""
+        print(f"{table.label}: header on row {table.header_row_number}, {len(table.rows)} data rows{layout}")
+        for name, column in {**proposal.profile.fields, **proposal.profile.attributes}.items():
+            confidence = proposal.confidence.get(name, 0)
+            print(f"  {name:<24} <- {column!r:<32} {confidence:4.0%}  {proposal.reasons.get(name, '')}")
+        if proposal.unmapped:
+            print(f"  kept as attributes: {', '.join(proposal.unmapped)}")
+        if args.out:
+            mapping.save_profile(proposal.profile, Path(args.out))
+            print(f"Saved the profile to {args.out}: edit it, then import with --mapping {args.out}")
     return 0
 
 
@@ -248,13 +299,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", default="analyst", choices=("admin", "analyst", "reviewer", "viewer"))
     p.add_argument("--set-password", metavar="NAME", help="set the password of NAME (yourself, or any as admin)")
 
-    for extend in EXTENSIONS:
-        extend(sub)
+    p = _store_command(sub, "import", cmd_import, "import agency export files into a source (one transaction)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="xlsx/xlsm/xls/csv/tsv/txt files; files of one "
+                   "export given together (HMIS Client + Enrollment + Exit, jail bookings + charges) are joined")
+    p.add_argument("--source", required=True, metavar="NAME", help="the source (jail, ems, ed, shelter ...); "
+                   "a new name creates it")
+    p.add_argument("--mapping", metavar="PROFILE.toml", help="the mapping profile to use (see `mapping`); "
+                   "default: the profile of this source's last import if it fits, else an automatic one")
+    p.add_argument("--sheet", metavar="NAME", help="import only this sheet (default: every sheet)")
+    p.add_argument("--rejects", metavar="FILE.xlsx", help="write the rows that were not imported, with reasons")
+
+    p = sub.add_parser("mapping", help="show how the columns of a file would be mapped (no store needed)",
+                       description="show how the columns of a file would be mapped, with confidence; "
+                       "--out saves it as a profile to edit and pass to `import --mapping`")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--sheet", metavar="NAME")
+    p.add_argument("--out", metavar="PROFILE.toml", help="save the proposed profile")
+    p.set_defaults(func=cmd_mapping)
+
     return parser
-
-
-# Later commands (import, demo, link ...) register themselves here, each from its own module.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def start_desktop(argv: list[str]) -> int:

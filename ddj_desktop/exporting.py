@@ -54,3 +54,24 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> i
             writer.writerow([neutralize(v) for v in row])
             count += 1
     return count
+
+
+def write_problems_xlsx(path: Path, problems: list[Any]) -> int:
+    """Write row problems (file, row, reason, rejected?, then the row's own columns) as an xlsx; returns rows."""
+    from openpyxl import Workbook
+
+    columns: dict[str, None] = {}
+    for p in problems:
+        columns.update(dict.fromkeys(p.values or {}))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Rows not imported")
+    sheet.append(["File", "Row", "Problem", "Imported?", *columns])
+    for p in problems:
+        values = p.values or {}
+        sheet.append([
+            p.file_name, p.row_number, p.reason, "no (rejected)" if p.rejected else "yes, without that value",
+            *(neutralize(values.get(c)) for c in columns),
+        ])
+    with atomic_output(path, "wb") as handle:
+        book.save(handle)
+    return len(problems)

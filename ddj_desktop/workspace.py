@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from ddj_desktop import exporting
 from ddj_desktop.errors import DdjError
 from ddj_desktop.governance import audit, users
-from ddj_desktop.store.models import ImportBatch, Person, Record, RejectedRow, Source, User
+from ddj_desktop.importing import mapping, pipeline
+from ddj_desktop.progress import NullProgress, Progress, Stage
+from ddj_desktop.store.models import ImportBatch, Person, Record, RowProblem, Source, User
 from ddj_desktop.store.store import Store
 
 # Sequential Intercept Model intercepts for the source names counties use most; any other source starts unknown.
@@ -54,9 +56,12 @@ class BatchInfo:
     imported_at: str
     rows_read: int
     rows_imported: int
+    rows_updated: int
     rows_duplicate: int
     rows_rejected: int
     rows_skipped: int
+    skipped: dict[str, int]
+    notes: list[str]
 
 
 @dataclass(frozen=True)
@@ -170,21 +175,75 @@ class Workspace:
             return [
                 BatchInfo(
                     b.id, b.source.name, b.file_name, b.sheet, b.file_sha256, b.profile_name, b.user_name,
-                    b.imported_at, b.rows_read, b.rows_imported, b.rows_duplicate, b.rows_rejected, b.rows_skipped,
+                    b.imported_at, b.rows_read, b.rows_imported, b.rows_updated, b.rows_duplicate, b.rows_rejected,
+                    b.rows_skipped, dict(b.skipped), list(b.notes),
                 )
                 for b in session.scalars(select(ImportBatch).order_by(ImportBatch.id))
             ]
 
-    def rejected_rows(self, batch_id: int) -> list[tuple[str, int, str]]:
-        """(file, row number, reason) of each row a batch could not take."""
-        self._require("view_details")
+    def row_problems(self, batch_id: int, *, rejected_only: bool = False) -> list[tuple[str, int, str, bool]]:
+        """(file, row number, reason, rejected?) of each row a batch rejected or took without a value."""
+        self._require("view_summary")
         with self.store.reading() as session:
-            rows = session.execute(
-                select(RejectedRow.file_name, RejectedRow.row_number, RejectedRow.reason)
-                .where(RejectedRow.batch_id == batch_id)
-                .order_by(RejectedRow.id)
+            query = select(RowProblem.file_name, RowProblem.row_number, RowProblem.reason, RowProblem.rejected)
+            query = query.where(RowProblem.batch_id == batch_id).order_by(RowProblem.id)
+            if rejected_only:
+                query = query.where(RowProblem.rejected.is_(True))
+            return [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
+
+    def import_files(
+        self,
+        files: list[Path],
+        source: str,
+        *,
+        mapping_file: Path | None = None,
+        sheet: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[pipeline.BatchSummary]:
+        """Import `files` into `source` in one transaction: all of it lands, or (on any error) none of it."""
+        self._require("import")
+        progress = progress or NullProgress()
+        profile = mapping.load_profile(Path(mapping_file)) if mapping_file else None
+        prepared = pipeline.prepare_files(
+            [Path(f) for f in files], sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
+            progress=Stage(progress, 0.0, 0.6),
+        )  # fmt: skip
+        with self.store.session() as session:
+            src = ensure_source(session, source)
+            now = users.now()
+            summaries = []
+            for i, table in enumerate(prepared):
+                stage = Stage(progress, 0.6 + 0.4 * i / len(prepared), 0.6 + 0.4 * (i + 1) / len(prepared))
+                summaries.append(pipeline.write_prepared(session, table, src.id, self.user_name, now, stage))
+            self._audit(
+                session, "import", source=src.name, files=[p.table.label for p in prepared],
+                batches=[b.batch_id for b in summaries], imported=sum(b.imported for b in summaries),
+                updated=sum(b.updated for b in summaries), rejected=sum(b.rejected for b in summaries),
+            )  # fmt: skip
+        progress.update(1.0, "Import finished")
+        return summaries
+
+    def _earlier_profiles(self, source: str) -> list[mapping.MappingProfile]:
+        """The distinct profiles used for `source`, most recent first (offered again for next month's file)."""
+        with self.store.reading() as session:
+            texts = session.scalars(
+                select(ImportBatch.profile_toml)
+                .join(Source, Source.id == ImportBatch.source_id)
+                .where(Source.name == source.strip().lower(), ImportBatch.profile_toml.is_not(None))
+                .order_by(ImportBatch.id.desc())
             )
-            return [tuple(r) for r in rows]  # type: ignore[misc]
+            return [mapping.MappingProfile.from_toml(t) for t in dict.fromkeys(texts)]
+
+    def export_problems(self, batch_ids: list[int], out: Path) -> int:
+        """Write the rejected rows (with their values) and dropped values of `batch_ids` to an xlsx file."""
+        self._require("export")
+        with self.store.session() as session:
+            problems = list(session.scalars(
+                select(RowProblem).where(RowProblem.batch_id.in_(batch_ids)).order_by(RowProblem.id)
+            ))  # fmt: skip
+            count = exporting.write_problems_xlsx(Path(out), problems)
+            self._audit(session, "export", what="rejected rows", file=Path(out).name, rows=count, batches=batch_ids)
+        return count
 
     # -- persons -------------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -70,21 +70,26 @@ class ImportBatch(Base):
     imported_at: Mapped[str] = mapped_column(Text)
     rows_read: Mapped[int] = mapped_column(default=0)
     rows_imported: Mapped[int] = mapped_column(default=0)
+    rows_updated: Mapped[int] = mapped_column(default=0)  # known rows whose values changed since
     rows_duplicate: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
     rows_skipped: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[dict] = mapped_column(JSON, default=dict)  # reason -> count
+    notes: Mapped[list] = mapped_column(JSON, default=list)  # what the reader decided, files joined ...
     source: Mapped[Source] = relationship()
 
 
-class RejectedRow(Base):
-    __tablename__ = "rejected_row"
+class RowProblem(Base):
+    """A row an import rejected (`rejected`), or imported without one of its values; the reason says which."""
+
+    __tablename__ = "row_problem"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(Text)
     row_number: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    values: Mapped[dict] = mapped_column(JSON)
+    rejected: Mapped[bool] = mapped_column(default=True)
+    values: Mapped[dict] = mapped_column(JSON, default=dict)  # the row as sent, for rejected rows
 
 
 class Person(Base):

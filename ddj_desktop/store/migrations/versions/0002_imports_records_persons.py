@@ -1,4 +1,4 @@
-"""Imports: batches, rejected rows, records and persons.
+"""Imports: batches, row problems (rejected rows and dropped values), records and persons.
 
 Revision ID: 0002
 Revises: 0001
@@ -28,13 +28,15 @@ def upgrade() -> None:
         sa.Column("imported_at", sa.Text, nullable=False),
         sa.Column("rows_read", sa.Integer, nullable=False),
         sa.Column("rows_imported", sa.Integer, nullable=False),
+        sa.Column("rows_updated", sa.Integer, nullable=False),
         sa.Column("rows_duplicate", sa.Integer, nullable=False),
         sa.Column("rows_rejected", sa.Integer, nullable=False),
         sa.Column("rows_skipped", sa.Integer, nullable=False),
         sa.Column("skipped", sa.JSON, nullable=False),
+        sa.Column("notes", sa.JSON, nullable=False),
     )
     op.create_table(
-        "rejected_row",
+        "row_problem",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column(
             "batch_id", sa.Integer, sa.ForeignKey("import_batch.id", ondelete="CASCADE"), nullable=False, index=True
@@ -42,6 +44,7 @@ def upgrade() -> None:
         sa.Column("file_name", sa.Text, nullable=False),
         sa.Column("row_number", sa.Integer, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("rejected", sa.Boolean, nullable=False),
         sa.Column("values", sa.JSON, nullable=False),
     )
     op.create_table(
@@ -88,5 +91,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("record")
     op.drop_table("person")
-    op.drop_table("rejected_row")
+    op.drop_table("row_problem")
     op.drop_table("import_batch")

@@ -1,0 +1,185 @@
+"""Import end to end into a real encrypted store: what lands, what is skipped or rejected, and that a failed,
+cancelled or repeated import leaves the store as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import event, select
+
+from ddj_desktop.errors import DiskFull, ImportFileError, MappingError
+from ddj_desktop.store.models import Record
+from ddj_desktop.workspace import Workspace
+
+HEADER = ["Booking #", "SO #", "Inmate Name", "DOB", "Sex", "Race", "Booking Date", "Release Date", "Homeless"]
+
+
+def booking_rows() -> list[list]:
+    return [
+        ["B24-001", 10001, "SMITH, JOHN A", dt.datetime(1980, 3, 5), "M", "W", dt.datetime(2024, 1, 2, 13, 5),
+         dt.datetime(2024, 1, 9, 8, 0), "Y"],
+        ["B24-002", 10002, "NÚÑEZ GARCÍA, MARÍA", dt.datetime(1991, 12, 25), "F", "H", dt.datetime(2024, 2, 2, 1),
+         None, "N"],
+        ["B24-003", 10003, "TEST, PATIENT", dt.datetime(1990, 1, 1), "F", "W", dt.datetime(2024, 2, 3), None, "N"],
+        ["B24-004", 10004, "O'BRIEN JR, PATRICK", "02/30/1985", "M", "W", dt.datetime(2024, 2, 4), None, "N"],
+        ["B24-005", None, None, None, None, None, dt.datetime(2024, 2, 5), None, None],
+    ]  # fmt: skip
+
+
+def write_bookings(path: Path, rows: list[list], *, title: bool = True) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Bookings"
+    if title:
+        sheet.append(["Cumberland County Sheriff's Office - Booking Report"])
+        sheet.append(["Run date: 11/01/2026"])
+        sheet.append([])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    sheet.append([])
+    sheet.append([f"Total bookings: {len(rows)}"])
+    book.save(path)
+    return path
+
+
+def records(ws: Workspace) -> dict[str, Record]:
+    with ws.store.reading() as session:
+        return {r.source_key: r for r in session.scalars(select(Record))}
+
+
+def test_a_booking_report_lands_normalized(workspace: Workspace, tmp_path: Path):
+    path = write_bookings(tmp_path / "Booking_Report_2024-02.xlsx", booking_rows())
+    [batch] = workspace.import_files([path], "jail")
+    assert (batch.imported, batch.rejected, batch.duplicate) == (3, 1, 0)
+    assert batch.skipped == {"test record": 1, "blank row": 1, "total or footer row": 1}
+    assert (8, "date of birth not kept: impossible date 02/30/1985", False) in batch.problems
+    rejected = [p for p in batch.problems if p[2]]
+    assert [(row, "cannot tell who this is" in reason) for row, reason, _ in rejected] == [(9, True)]
+
+    got = records(workspace)
+    assert set(got) == {"B24-001", "B24-002", "B24-004"}
+    smith = got["B24-001"]
+    assert (smith.last_name, smith.first_name, smith.middle_name) == ("SMITH", "JOHN", "A")
+    assert (smith.dob, smith.sex, smith.race, smith.agency_person_id) == ("1980-03-05", "male", "white", "10001")
+    assert smith.event_start == "2024-01-02T13:05:00" and smith.event_end == "2024-01-09T08:00:00"
+    assert smith.attributes["homeless"] is True
+    assert smith.raw["Inmate Name"] == "SMITH, JOHN A"
+    nunez = got["B24-002"]
+    assert (nunez.last_name, nunez.first_name) == ("NUNEZ GARCIA", "MARIA")
+    assert nunez.raw["Inmate Name"] == "NÚÑEZ GARCÍA, MARÍA"  # the original beside the normalized form
+    obrien = got["B24-004"]
+    assert (obrien.last_name, obrien.name_suffix, obrien.dob, obrien.dob_quality) == ("OBRIEN", "JR", None, "invalid")
+    assert len({r.person_id for r in got.values()}) == 3  # one person per record until linkage
+
+
+def test_reimport_adds_nothing_and_next_month_updates_and_adds(workspace: Workspace, tmp_path: Path):
+    rows = booking_rows()
+    first = write_bookings(tmp_path / "Booking_Report_2024-02.xlsx", rows)
+    workspace.import_files([first], "jail")
+    [again] = workspace.import_files([first], "jail")
+    assert (again.imported, again.updated, again.duplicate) == (0, 0, 3)
+
+    rows[1][7] = dt.datetime(2024, 2, 20, 9, 30)  # released since
+    rows.append(["B24-006", 10006, "LEE, ANNA", dt.datetime(1975, 7, 1), "F", "A", dt.datetime(2024, 3, 1), None, "N"])
+    person_before = records(workspace)["B24-002"].person_id
+    march = write_bookings(tmp_path / "Booking_Report_2024-03.xlsx", rows)
+    [batch] = workspace.import_files([march], "jail")
+    assert (batch.imported, batch.updated, batch.duplicate) == (1, 1, 2)
+    assert batch.profile_from == "earlier import"
+    got = records(workspace)
+    assert got["B24-002"].event_end == "2024-02-20T09:30:00"
+    assert got["B24-002"].person_id == person_before
+    assert workspace.counts()["records"] == 4
+
+
+def test_csv_without_a_key_column_is_keyed_by_row_fingerprint(workspace: Workspace, tmp_path: Path):
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "Call Time|First Name|Last Name|DOB|Nature\n"
+        "03/01/2024 22:10|Ana|Lopez|04/12/1988|WELFARE CHECK\n"
+        "03/02/2024 01:15|Bill|Jones|1/2/1970|DISTURBANCE\n",
+        encoding="cp1252",
+    )
+    [batch] = workspace.import_files([path], "police")
+    assert batch.imported == 2
+    [again] = workspace.import_files([path], "police")
+    assert (again.imported, again.duplicate) == (0, 2)
+    assert all(len(k) == 64 for k in records(workspace))
+
+
+def test_a_bad_file_among_good_ones_leaves_the_store_unchanged(workspace: Workspace, tmp_path: Path):
+    good = write_bookings(tmp_path / "good.xlsx", booking_rows())
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"%PDF-1.4 not a workbook")
+    with pytest.raises(ImportFileError, match=r"bad\.xlsx"):
+        workspace.import_files([good, bad], "jail")
+    assert workspace.counts() == {"records": 0, "persons": 0, "sources": 0, "batches": 0}
+
+
+def test_a_mapping_that_names_a_missing_column_is_refused(workspace: Workspace, tmp_path: Path):
+    path = write_bookings(tmp_path / "b.xlsx", booking_rows())
+    profile = tmp_path / "jail.toml"
+    profile.write_text('name = "old jail"\n[fields]\nsource_key = "Arrest Number"\nfull_name = "Inmate Name"\n')
+    with pytest.raises(MappingError, match=r'b\.xlsx.*"Arrest Number"'):
+        workspace.import_files([path], "jail", mapping_file=profile)
+    assert workspace.counts()["records"] == 0
+
+
+def test_the_users_mapping_overrides_the_guess(workspace: Workspace, tmp_path: Path):
+    path = write_bookings(tmp_path / "b.xlsx", booking_rows())
+    profile = tmp_path / "jail.toml"
+    profile.write_text(
+        'name = "our jail"\nevent_type = "booking"\nname_order = "last_comma_first"\n'
+        '[fields]\nsource_key = "Booking #"\nfull_name = "Inmate Name"\ndob = "DOB"\n'
+    )
+    [batch] = workspace.import_files([path], "jail", mapping_file=profile)
+    assert (batch.profile_name, batch.profile_from) == ("our jail", "file")
+    smith = records(workspace)["B24-001"]
+    assert smith.event_type == "booking" and smith.sex is None  # Sex was not mapped: kept as an attribute
+    assert smith.attributes["Sex"] == "M"
+
+
+def _fill_the_disk(ws: Workspace) -> None:
+    """Make every pooled connection see a full disk a few pages past the current size (SQLITE_FULL)."""
+
+    @event.listens_for(ws.store.engine, "connect")
+    def _limit(dbapi_con, _record):  # type: ignore[no-untyped-def]
+        pages = dbapi_con.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_con.execute(f"PRAGMA max_page_count = {int(pages) + 3}")
+
+    ws.store.engine.dispose()
+
+
+def test_full_disk_is_a_clear_error_and_nothing_lands(workspace: Workspace, tmp_path: Path):
+    rows = [[f"B{n:05d}", n, f"PERSON{n}, NAME", dt.datetime(1970, 1, 1) + dt.timedelta(days=n), "M", "W",
+             dt.datetime(2024, 1, 1), None, "N"] for n in range(3000)]  # fmt: skip
+    path = write_bookings(tmp_path / "big.xlsx", rows)
+    _fill_the_disk(workspace)
+    with pytest.raises(DiskFull, match="disk is full"):
+        workspace.import_files([path], "jail")
+    assert workspace.counts()["records"] == 0
+    assert workspace.batches() == []
+
+
+def test_cancel_while_writing_leaves_nothing(workspace: Workspace, tmp_path: Path):
+    rows = [[f"B{n:05d}", n, f"PERSON{n}, NAME", dt.datetime(1970, 1, 1) + dt.timedelta(days=n), "M", "W",
+             dt.datetime(2024, 1, 1), None, "N"] for n in range(12_000)]  # fmt: skip
+    path = write_bookings(tmp_path / "big.xlsx", rows)
+
+    class InterruptWhileWriting:
+        def update(self, fraction: float, message: str = "") -> None:
+            if message.startswith("Writing") and fraction > 0:
+                raise KeyboardInterrupt  # what Ctrl+C does in the middle of the bulk insert
+
+        def cancelled(self) -> bool:
+            return False
+
+    with pytest.raises(KeyboardInterrupt):
+        workspace.import_files([path], "jail", progress=InterruptWhileWriting())
+    assert workspace.counts()["records"] == 0
+    assert workspace.batches() == []
+    assert [e["action"] for e in workspace.audit_entries()][0] != "import"
