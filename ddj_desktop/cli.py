@@ -11,6 +11,7 @@ import getpass
 import importlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -244,6 +245,35 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole pipeline on the bundled sample county, in a temporary store (or in --out DIR, kept)."""
+    from ddj_desktop import demo
+
+    keep = Path(args.out) if args.out else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        if (keep / demo.STORE_NAME).exists():
+            raise DdjError(f"{keep / demo.STORE_NAME} already exists.", hint="Pick an empty folder for --out.")
+    with tempfile.TemporaryDirectory(prefix="ddj-demo-") as scratch:
+        folder = keep or Path(scratch)
+        progress = TerminalProgress()
+        started = time.monotonic()
+        result = demo.build_sample_county(folder, progress)
+        progress.done()
+        with result.workspace as ws:
+            print(f"Sample county imported into an encrypted store in {time.monotonic() - started:.1f} s.\n")
+            print(f"{'source':<10} {'files':>5} {'rows':>6} {'imported':>8} {'rejected':>8} {'skipped':>7}")
+            for source, batches in result.imports:
+                print(f"{source:<10} {len(batches):>5} {sum(b.rows_read for b in batches):>6} "
+                      f"{sum(b.imported for b in batches):>8} {sum(b.rejected for b in batches):>8} "
+                      f"{sum(sum(b.skipped.values()) for b in batches):>7}")
+            counts = ws.counts()
+            print(f"\n{counts['records']} records from {counts['sources']} sources.")
+        if keep is not None:
+            print(f"\nThe store is {keep / demo.STORE_NAME} (passphrase: {demo.DEMO_PASSPHRASE!r}).")
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------------------------
 def _store_command(sub: argparse._SubParsersAction, name: str, func: Callable[[argparse.Namespace], int],
                    help_text: str) -> argparse.ArgumentParser:
@@ -316,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", metavar="NAME")
     p.add_argument("--out", metavar="PROFILE.toml", help="save the proposed profile")
     p.set_defaults(func=cmd_mapping)
+
+    p = sub.add_parser("demo", help="run the whole pipeline on the bundled sample county",
+                       description="import the bundled sample county (synthetic people, files shaped like real "
+                       "agency exports) into a new encrypted store and show what landed; nothing is kept "
+                       "unless --out is given")
+    p.add_argument("--out", metavar="DIR", help="keep the store (and outputs) in this folder")
+    p.set_defaults(func=cmd_demo)
 
     return parser
 

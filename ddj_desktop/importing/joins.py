@@ -25,6 +25,7 @@ from ddj_desktop.importing.model import Cell, SkippedRow, Table, TableRow
 
 SKIP_DELETED_IN_HMIS = "deleted in HMIS"
 SKIP_CLIENT_MISSING = "client not in the Client file"
+SKIP_VICTIM_SERVICE_PROVIDER = "victim service provider (HUD forbids sharing; not imported)"
 
 # Layouts (layouts/hmis.toml) -> the part each plays in an HMIS export.
 HMIS_ROLES = {
@@ -215,7 +216,7 @@ def join_hmis(plan: JoinPlan) -> list[Table]:
     """The enrollments (and services) of an HMIS export, each row carrying its client's identity and exit."""
     client = plan.one("client")
     assert client is not None  # detect_export_set makes only plans with a Client file
-    _refuse_victim_service_providers(plan)
+    _leave_out_victim_service_providers(plan)
     version = hmis_version(plan)
     clients = _ClientIndex(client)
     result = []
@@ -337,8 +338,10 @@ def _append_columns(
     return replace(table, header=header, rows=rows)
 
 
-def _refuse_victim_service_providers(plan: JoinPlan) -> None:
-    """Nothing; ImportFileError if any enrollment or service belongs to a victim service provider."""
+def _leave_out_victim_service_providers(plan: JoinPlan) -> None:
+    """Nothing; enrollments of victim service providers' projects are taken out of `plan` (skipped, no values
+    kept), or ImportFileError when providers are listed but Project.csv, which says whose enrollments are whose,
+    is missing."""
     organization, project = plan.one("organization"), plan.one("project")
     providers = _flagged_ids(organization, "OrganizationID") if organization else set()
     projects = _flagged_ids(project, "ProjectID") if project else set()
@@ -358,12 +361,10 @@ def _refuse_victim_service_providers(plan: JoinPlan) -> None:
     project_at = resolve_column("ProjectID", enrollment.header)
     theirs = [r for r in enrollment.rows if join_key(_cell(r, project_at)) in projects]
     if theirs:
-        raise ImportFileError(
-            f"{enrollment.label}: {len(theirs)} enrollment(s) belong to projects of victim service providers "
-            f"(ProjectID {', '.join(sorted(projects))}). HUD forbids sharing identifying data from victim "
-            "service providers, so DDJ does not import this export.",
-            hint="Ask the HMIS lead for an export without victim-service-provider projects.",
-        )
+        # HUD forbids sharing victim service providers' identifying data: their rows are counted, never kept.
+        kept = [r for r in enrollment.rows if join_key(_cell(r, project_at)) not in projects]
+        skipped = [*enrollment.skipped, *(SkippedRow(r.row_number, SKIP_VICTIM_SERVICE_PROVIDER) for r in theirs)]
+        plan.parts["enrollment"] = [replace(enrollment, rows=kept, skipped=skipped)]
 
 
 def _flagged_ids(table: Table, id_column: str) -> set[str]:

@@ -146,7 +146,7 @@ def test_hmis_services_carry_the_client_too(tmp_path: Path) -> None:
     assert [s.reason for s in joined_services.skipped] == [SKIP_DELETED_IN_HMIS]
 
 
-def test_victim_service_provider_records_are_refused(tmp_path: Path) -> None:
+def test_victim_service_provider_records_are_left_out(tmp_path: Path) -> None:
     tables = hmis_export(tmp_path)
     organizations = [
         {"OrganizationID": "1", "OrganizationName": "County shelter", "VictimServiceProvider": "0"},
@@ -163,9 +163,9 @@ def test_victim_service_provider_records_are_refused(tmp_path: Path) -> None:
     assert dict(zip(joined.header, joined.rows[0].values))["ProjectName"] == "Night shelter"
     enrollments = tables[2]
     enrollments.rows.append(TableRow(7, ["E6", "101", "20", "2024-03-01"] + [""] * 9))
-    with pytest.raises(ImportFileError, match="victim service providers") as caught:
-        join_tables([*tables, org, project])
-    assert "Enrollment.csv" in str(caught.value) and "Ana" not in str(caught.value)
+    [joined] = join_tables([*tables, org, project])
+    assert "E6" not in {row.values[0] for row in joined.rows}
+    assert [s.row_number for s in joined.skipped if "victim service provider" in s.reason] == [7]
     with pytest.raises(ImportFileError, match=r"Project\.csv"):
         join_tables([*tables, org])
 
