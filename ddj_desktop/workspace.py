@@ -6,11 +6,12 @@ it changes the store or lets data out of it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ddj_desktop import exporting
@@ -70,6 +71,26 @@ class UserInfo:
     role: str
     active: bool
     has_password: bool
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One record as the People page lists it."""
+
+    id: int
+    person: str  # P000123
+    source: str
+    source_key: str
+    last_name: str | None
+    first_name: str | None
+    dob: str | None
+    sex: str | None
+    event_type: str | None
+    event_start: str | None
+    event_end: str | None
+
+
+RECORD_SORT_KEYS = ("person", "source", "source_key", "last_name", "first_name", "dob", "event_start")
 
 
 def person_label(person_id: int | None) -> str:
@@ -273,6 +294,34 @@ class Workspace:
             self._audit(session, "export", what="persons", file=Path(out).name, rows=count)
         return count
 
+    def find_records(
+        self, text: str = "", *, offset: int = 0, limit: int = 200, sort: str = "last_name", descending: bool = False
+    ) -> list[RecordRow]:
+        """A page of the records that `text` finds (name prefixes, a date of birth, a source key or P-number)."""
+        self._require("view_identity")
+        if sort not in RECORD_SORT_KEYS:
+            raise ValueError(sort)
+        with self.store.reading() as session:
+            order = _RECORD_COLUMNS[sort]
+            query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), text)
+            query = query.order_by(order.desc() if descending else order, Record.id).offset(offset).limit(limit)
+            return [_record_row(r) for r in session.execute(query)]
+
+    def count_records(self, text: str = "") -> int:
+        """How many records `find_records(text)` finds in all."""
+        self._require("view_identity")
+        with self.store.reading() as session:
+            return session.scalar(_record_query(select(func.count(Record.id)), text)) or 0
+
+    def person_records(self, person: str | int) -> list[RecordRow]:
+        """Every record of one person (P000123 or 123), by event date."""
+        self._require("view_identity")
+        person_id = int(str(person).upper().lstrip("P") or 0)
+        with self.store.reading() as session:
+            query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "")
+            query = query.where(Record.person_id == person_id).order_by(Record.event_start, Record.id)
+            return [_record_row(r) for r in session.execute(query)]
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")
@@ -327,6 +376,41 @@ class Workspace:
                 {"seq": e.seq, "at": e.at, "user": e.user_name, "action": e.action, "details": e.details}
                 for e in audit.entries(session, limit)
             ]
+
+
+_RECORD_COLUMNS = {
+    "person": Record.person_id, "source": Source.name, "source_key": Record.source_key,
+    "last_name": Record.last_name, "first_name": Record.first_name, "dob": Record.dob, "sex": Record.sex,
+    "event_type": Record.event_type, "event_start": Record.event_start, "event_end": Record.event_end,
+}  # fmt: skip
+_DATE_TYPED = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _record_query(query: Any, text: str) -> Any:
+    """`query` over records joined to their source, narrowed to what `text` finds."""
+    query = query.select_from(Record).join(Source, Source.id == Record.source_id)
+    text = text.strip()
+    if not text:
+        return query
+    date = _DATE_TYPED.fullmatch(text)
+    if date:
+        y, m, d = date.group(1, 2, 3) if date.group(1) else date.group(6, 4, 5)
+        return query.where(Record.dob == f"{int(y):04d}-{int(m):02d}-{int(d):02d}")
+    if re.fullmatch(r"[Pp]\d{1,9}", text):
+        return query.where(Record.person_id == int(text[1:]))
+    by_key = or_(Record.source_key == text, Record.agency_person_id == text)
+    words = [w for w in re.split(r"[\s,]+", text.lower()) if w]
+    by_name = and_(*(
+        or_(func.lower(Record.last_name).startswith(w, autoescape=True),
+            func.lower(Record.first_name).startswith(w, autoescape=True))
+        for w in words
+    ))  # fmt: skip
+    return query.where(or_(by_key, by_name))
+
+
+def _record_row(row: Any) -> RecordRow:
+    person, source, key, last, first, dob, sex, event_type, start, end, record_id = row
+    return RecordRow(record_id, person_label(person), source, key, last, first, dob, sex, event_type, start, end)
 
 
 def ensure_source(session: Session, name: str) -> Source:

@@ -1,0 +1,57 @@
+"""The paged record queries behind the People page: search by name, date of birth, key or person number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ddj_desktop.errors import PermissionDenied
+from ddj_desktop.workspace import Workspace
+
+CSV = """Booking Number,Last Name,First Name,DOB,Booking Date
+B1,Nunez,Maria,1980-04-02,2024-01-05
+B2,Nunez,Mario,1975-01-01,2024-01-09
+B3,Smith,John,1990-12-31,2024-02-01
+B4,Smithers,Ann,1980-04-02,2024-03-01
+"""
+
+
+@pytest.fixture
+def filled(workspace: Workspace, tmp_path: Path) -> Workspace:
+    path = tmp_path / "bookings.csv"
+    path.write_text(CSV, encoding="utf-8")
+    workspace.import_files([path], "jail")
+    return workspace
+
+
+def test_name_prefixes_find_records(filled: Workspace) -> None:
+    assert filled.count_records() == 4
+    assert {r.source_key for r in filled.find_records("smith")} == {"B3", "B4"}
+    assert [r.source_key for r in filled.find_records("nun mar", sort="first_name")] == ["B1", "B2"]
+    assert filled.count_records("nunez, maria") == 1
+
+
+def test_dob_key_and_person_number_find_records(filled: Workspace) -> None:
+    assert {r.source_key for r in filled.find_records("4/2/1980")} == {"B1", "B4"}
+    assert {r.source_key for r in filled.find_records("1980-04-02")} == {"B1", "B4"}
+    b3 = filled.find_records("B3")[0]
+    assert b3.source == "jail" and b3.person.startswith("P")
+    assert [r.source_key for r in filled.find_records(b3.person)] == ["B3"]
+    assert [r.source_key for r in filled.person_records(b3.person)] == ["B3"]
+
+
+def test_pages_and_sorting(filled: Workspace) -> None:
+    keys = [r.source_key for r in filled.find_records(sort="event_start", descending=True)]
+    assert keys == ["B4", "B3", "B2", "B1"]
+    assert [r.source_key for r in filled.find_records(sort="event_start", offset=1, limit=2)] == ["B2", "B3"]
+
+
+def test_a_viewer_cannot_list_people(filled: Workspace) -> None:
+    filled.set_password("admin password 1")
+    filled.add_user("vic", "viewer", "viewer password 1")
+    path = filled.path
+    filled.close()
+    with Workspace.open(path, "blue heron at the old mill 42", user="vic", password="viewer password 1") as ws:
+        with pytest.raises(PermissionDenied):
+            ws.find_records("smith")
