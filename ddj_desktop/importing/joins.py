@@ -458,7 +458,10 @@ def join_jail(plan: JoinPlan) -> list[Table]:
             if key := join_key(_cell(row, number_at)):
                 by_booking.setdefault(key, []).append(charge_of(row, position))
     bookings_tables = plan.parts["bookings"]
-    known = {join_key(_cell(r, _column_index(b, BOOKING_NUMBER_NAMES))) for b in bookings_tables for r in b.rows}
+    known = set()
+    for bookings in bookings_tables:
+        number_at = _column_index(bookings, BOOKING_NUMBER_NAMES)
+        known.update(join_key(_cell(r, number_at)) for r in bookings.rows)
     orphans = sum(len(v) for k, v in by_booking.items() if k not in known)
     labels = ", ".join(t.label for t in plan.parts["charges"])
     note = f"joined charges from {labels} on the booking number"

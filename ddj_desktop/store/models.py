@@ -136,5 +136,6 @@ class Record(Base):
     event_end: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     raw: Mapped[dict] = mapped_column(JSON, default=dict)  # the row as the agency sent it
+    row_hash: Mapped[str | None] = mapped_column(Text)  # SHA-1 of `raw`: has next month's row changed?
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     source: Mapped[Source] = relationship()

@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("event_end", sa.Text),
         sa.Column("attributes", sa.JSON, nullable=False),
         sa.Column("raw", sa.JSON, nullable=False),
+        sa.Column("row_hash", sa.Text),
         sa.Column("person_id", sa.Integer, sa.ForeignKey("person.id")),
         sa.UniqueConstraint("source_id", "source_key", name="uq_record_source_key"),
     )

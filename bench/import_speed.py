@@ -1,0 +1,121 @@
+"""Import speed and memory on the sample county scaled up, side by side with python-calamine's bare read.
+
+    python bench/import_speed.py                      # ~1,000,000 rows (140,000 people), seed 1
+    python bench/import_speed.py --people 20000       # a quicker look
+
+Generates the county once into /tmp/ddj-bench/county-<people>-<seed>/ (reused by later runs), then imports it
+into a fresh encrypted store in a child process, one import per agency as an analyst would do it, and prints:
+rows/s per import, the end-to-end time of the xlsx imports next to calamine's bare read of the same files
+(target: within 2x), csv rows/s (target: >= 100,000), and the import process's peak memory (target < 1.5 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ddj_desktop.demo import SAMPLE_IMPORTS  # noqa: E402
+
+CACHE = Path(tempfile.gettempdir()) / "ddj-bench"
+
+
+def county(people: int, seed: int) -> Path:
+    """The generated county folder (made once)."""
+    folder = CACHE / f"county-{people}-{seed}"
+    if (folder / "truth.csv").exists():
+        return folder
+    spec = importlib.util.spec_from_file_location("sample_county", ROOT / "sample_workbooks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    started = time.perf_counter()
+    module.generate(folder, people=people, seed=seed)
+    print(f"generated {folder} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return folder
+
+
+def calamine_seconds(paths: list[Path]) -> float:
+    """Seconds python-calamine alone takes to read every sheet of `paths` into Python lists."""
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    for path in paths:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+    return time.perf_counter() - started
+
+
+def child_import(folder: Path) -> None:
+    """Import the county into a new store; print one JSON line per import."""
+    from ddj_desktop.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as scratch:
+        ws = Workspace.create(Path(scratch) / "bench.ddj", "bench passphrase", admin_name="bench")
+        for source, names in SAMPLE_IMPORTS:
+            files = [folder / n for n in names]
+            started = time.perf_counter()
+            batches = ws.import_files(files, source)
+            seconds = time.perf_counter() - started
+            print(json.dumps({
+                "source": source, "files": names, "seconds": seconds,
+                "rows": sum(b.rows_read for b in batches), "imported": sum(b.imported for b in batches),
+            }), flush=True)  # fmt: skip
+        ws.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=140_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_import:
+        child_import(args.child_import)
+        return
+
+    folder = county(args.people, args.seed)
+    started = time.perf_counter()
+    child = subprocess.run([sys.executable, __file__, "--child-import", str(folder)], capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    wall = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: kilobytes
+    results = [json.loads(line) for line in child.stdout.splitlines() if line.startswith("{")]
+
+    total_rows = sum(r["rows"] for r in results)
+    print(f"sample county: {args.people:,} people, seed {args.seed}, {total_rows:,} rows in {len(results)} imports")
+    print(f"{'source':<10} {'kind':<5} {'rows':>9} {'seconds':>8} {'rows/s':>9}")
+    xlsx_seconds = csv_seconds = 0.0
+    xlsx_files: list[Path] = []
+    csv_rows = 0
+    for r in results:
+        is_xlsx = any(n.endswith(".xlsx") for n in r["files"])
+        kind = "xlsx" if is_xlsx else "csv"
+        print(f"{r['source']:<10} {kind:<5} {r['rows']:>9,} {r['seconds']:>8.2f} {r['rows'] / r['seconds']:>9,.0f}")
+        if is_xlsx:
+            xlsx_seconds += r["seconds"]
+            xlsx_files += [folder / n for n in r["files"] if n.endswith(".xlsx")]
+        else:
+            csv_seconds += r["seconds"]
+            csv_rows += r["rows"]
+    bare = calamine_seconds(xlsx_files)
+    print()
+    print(f"all imports:      {total_rows / sum(r['seconds'] for r in results):>10,.0f} rows/s "
+          f"({wall:.1f} s wall, including store creation)")  # fmt: skip
+    print(f"xlsx imports:     {xlsx_seconds:>10.2f} s end to end | python-calamine bare read of the same files: "
+          f"{bare:.2f} s | ratio {xlsx_seconds / bare:.2f} (target <= 2.0)")  # fmt: skip
+    print(f"csv imports:      {csv_rows / csv_seconds:>10,.0f} rows/s (target >= 100,000)")
+    print(f"peak memory:      {peak_mb:>10,.0f} MB in the import process (target < 1,536 MB)")
+
+
+if __name__ == "__main__":
+    main()
