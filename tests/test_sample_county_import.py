@@ -48,6 +48,7 @@ def _identities() -> list[bytes]:
 def sample_county(tmp_path_factory):
     folder = tmp_path_factory.mktemp("county")
     seen_during_write: dict[str, bytes] = {}
+    modes: dict[str, int] = {}
 
     class LookWhileWriting:
         """Copies every file in the store's folder while the last import is writing (the journal is open)."""
@@ -56,6 +57,7 @@ def sample_county(tmp_path_factory):
             if message.startswith("Writing") and "probation" in message:
                 for path in folder.iterdir():
                     seen_during_write[path.name] = path.read_bytes()
+                    modes[path.name] = path.stat().st_mode & 0o777
 
         def cancelled(self) -> bool:
             return False
@@ -63,6 +65,7 @@ def sample_county(tmp_path_factory):
     result = demo.build_sample_county(folder, LookWhileWriting())
     result.workspace.export_persons(folder.parent / "persons.csv")
     result.workspace.close()
+    assert modes and set(modes.values()) == {0o600}, f"store and journal are owner-only: {modes}"
     return folder, seen_during_write, folder.parent / "persons.csv"
 
 

@@ -150,3 +150,39 @@ def test_console_script_runs_as_a_module(tmp_path: Path):
     result = subprocess.run([sys.executable, "-m", "ddj_desktop", "--version"], capture_output=True, text=True,
                             check=False, cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("ddj-desktop ")
+
+
+def test_import_prints_a_summary_and_writes_the_rejects(tmp_path: Path, capsys):
+    import openpyxl
+
+    store = tmp_path / "county.ddj"
+    run(["init", str(store)])
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "Incident Number,Call Time,First Name,Last Name,DOB\n"
+        "24-1,2024-03-01 10:00,Ana,Lopez,04/12/1988\n"
+        "24-2,2024-03-01 11:00,,,\n"
+        "24-3,2024-03-01 12:00,Bo,Diaz,02/30/1990\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.xlsx"
+    assert run(["import", str(store), str(calls), "--source", "police", "--rejects", str(rejects)]) == 0
+    out = capsys.readouterr().out
+    assert "rows read 3: new 2" in out and "rejected 1" in out
+    assert "row 4: date of birth not kept: impossible date" in out
+    sheet = openpyxl.load_workbook(rejects).active
+    rows = list(sheet.values)
+    assert rows[0][:4] == ("File", "Row", "Problem", "Imported?")
+    assert {(r[1], r[3]) for r in rows[1:]} == {(3, "no (rejected)"), (4, "yes, without that value")}
+    assert oct(rejects.stat().st_mode & 0o777) == "0o600"
+    assert run(["batches", str(store)]) == 0
+    assert "calls.csv" in capsys.readouterr().out
+
+
+def test_demo_prints_what_landed_per_source(tmp_path: Path, capsys):
+    assert run(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    for source in ("jail", "police", "ems", "ed", "bh", "shelter", "court", "probation"):
+        assert any(line.startswith(source) for line in out.splitlines()), source
+    assert "records from 8 sources" in out
+    assert (tmp_path / "demo" / "sample-county.ddj").exists()
