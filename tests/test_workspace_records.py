@@ -52,6 +52,6 @@ def test_a_viewer_cannot_list_people(filled: Workspace) -> None:
     filled.add_user("vic", "viewer", "viewer password 1")
     path = filled.path
     filled.close()
-    with Workspace.open(path, "blue heron at the old mill 42", user="vic", password="viewer password 1") as ws:
-        with pytest.raises(PermissionDenied):
-            ws.find_records("smith")
+    viewer = Workspace.open(path, "blue heron at the old mill 42", user="vic", password="viewer password 1")
+    with viewer as ws, pytest.raises(PermissionDenied):
+        ws.find_records("smith")
