@@ -43,7 +43,7 @@ from ddj_desktop.store.models import ImportBatch
 SKIP_TEST_RECORD = "test record"
 SKIP_DUPLICATE_IN_FILE = "repeated row in the file"
 YES_NO_ATTRIBUTES = ("homeless", "serious_mental_illness", "substance_use")
-IDENTITY_FIELDS = ("first_name", "last_name", "dob", "ssn")
+QUALITY_FIELDS = ("name_quality", "dob_quality", "ssn_quality")
 MAX_PROBLEMS_KEPT = 100_000  # per batch; beyond this only the counts are kept
 
 
@@ -135,11 +135,40 @@ def choose_profile(
 
 
 # -- normalizing ---------------------------------------------------------------------------------------------
-def _column(rows: list[mapping.MappedRow], name: str, attribute: bool = False) -> list[Cell] | None:
-    bucket = "attributes" if attribute else "fields"
-    if not any(name in getattr(r, bucket) for r in rows[:1]):
-        return None
-    return [getattr(r, bucket).get(name) for r in rows]
+class _Columns:
+    """A table's columns as lists, looked up by the DDJ field or attribute a bound profile maps onto them.
+
+    Normalizers work on whole columns, so the table is transposed once instead of mapped row by row.
+    """
+
+    def __init__(self, table: Table, bound: mapping.BoundProfile) -> None:
+        self.table, self.bound, self.n = table, bound, len(table.rows)
+        self.by_index = list(zip(*(r.values for r in table.rows))) if table.rows else []
+        self.flagged = {target: self._flags(pairs) for target, pairs in bound.flag_index.items()}
+
+    def _flags(self, pairs: list[tuple[int, str]]) -> list[Cell]:
+        """One code per row from yes/no flag columns (HMIS race and gender), several joined by ';'."""
+        columns = [(self.by_index[i], code) for i, code in pairs]
+        return [
+            ";".join(dict.fromkeys(code for column, code in columns if mapping._is_yes(column[r]))) or None
+            for r in range(self.n)
+        ]
+
+    def field(self, name: str) -> list[Cell] | None:
+        index = self.bound.field_index.get(name)
+        if index is not None:
+            column: list[Cell] = list(self.by_index[index])
+            flags = self.flagged.get(name)
+            return column if flags is None else [f if _blank(v) else v for v, f in zip(column, flags)]
+        return self.flagged.get(name)
+
+    def text(self, name: str) -> list[str | None] | None:
+        column = self.field(name)
+        return None if column is None else [_text(v) for v in column]
+
+
+def _blank(value: Cell) -> bool:
+    return value is None or (value.__class__ is str and not value.strip())
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -151,14 +180,16 @@ def _is_test_record(parts: NameParts, raw_full_name: str | None) -> bool:
     return is_test_record(parts, raw_full_name)
 
 
-def _dumps(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _json_cell(value: Cell) -> Any:
+def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
-    return value
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    raise TypeError(type(value).__name__)
+
+
+# One encoder, made once: json.dumps with options would build a new one per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
 
 
 def _coded(code_cell: Cell) -> Quality | None:
@@ -182,12 +213,12 @@ def _quality(found: Quality, code_cell: Cell) -> str:
     return str(Quality.PARTIAL if coded == Quality.PARTIAL else found)
 
 
-def _names(rows: list[mapping.MappedRow], profile: mapping.MappingProfile) -> list[NameParts]:
-    columns = [_column(rows, f) for f in ("first_name", "middle_name", "last_name", "name_suffix")]
-    full = _column(rows, "full_name")
-    separate = normalize_name_columns(*columns) if any(c is not None for c in columns) else None
+def _names(columns: _Columns, profile: mapping.MappingProfile) -> list[NameParts]:
+    separate_columns = [columns.field(f) for f in ("first_name", "middle_name", "last_name", "name_suffix")]
+    full = columns.field("full_name")
+    separate = normalize_name_columns(*separate_columns) if any(c is not None for c in separate_columns) else None
     if full is None:
-        return separate or [NameParts() for _ in rows]
+        return separate or [NameParts()] * columns.n
     split = split_full_names(full, profile.name_order)  # type: ignore[arg-type]
     if separate is None:
         return split
@@ -195,126 +226,151 @@ def _names(rows: list[mapping.MappedRow], profile: mapping.MappingProfile) -> li
     return [s if (s.first or s.last) else f for s, f in zip(separate, split)]
 
 
-def normalize_rows(
-    rows: list[mapping.MappedRow], raw_rows: list[list[Cell]], profile: mapping.MappingProfile, header: list[str]
+def _dates(columns: _Columns, profile: mapping.MappingProfile, name: str, kind: str):  # type: ignore[no-untyped-def]
+    values = columns.field(name)
+    if values is None:
+        return None
+    day_first = profile.day_first_by_column.get(profile.fields.get(name, ""), profile.day_first)
+    return parse_dates(values, kind=kind, day_first=day_first)  # type: ignore[arg-type]
+
+
+def _or_nones(values: list[Any] | None, n: int) -> list[Any]:
+    return values if values is not None else [None] * n
+
+
+def normalize_table(
+    table: Table, bound: mapping.BoundProfile
 ) -> tuple[list[dict[str, Any]], Counter[str], list[Problem], list[str]]:
-    """Records for `rows` (column dicts for the `record` table), rows skipped, problems found, and notes."""
-    names = _names(rows, profile)
-    day_first_of = profile.day_first_by_column
-    fields = profile.fields
-
-    def dates(name: str, kind: str):  # type: ignore[no-untyped-def]
-        values = _column(rows, name)
-        if values is None:
-            return None
-        day_first = day_first_of.get(fields.get(name, ""), profile.day_first)
-        return parse_dates(values, kind=kind, day_first=day_first)  # type: ignore[arg-type]
-
-    dob, start, end = dates("dob", "dob"), dates("event_start", "event"), dates("event_end", "event")
+    """Records for the table's rows (column dicts for the `record` table), rows skipped, problems, and notes."""
+    profile, header, n = bound.profile, bound.header, len(table.rows)
+    columns = _Columns(table, bound)
+    names = _names(columns, profile)
+    dob = _dates(columns, profile, "dob", "dob")
+    start = _dates(columns, profile, "event_start", "event")
+    end = _dates(columns, profile, "event_end", "event")
     notes = [
         f"{label} read {'day/month/year' if column.day_first else 'month/day/year'}"
         for label, column in (("dates of birth", dob), ("start dates", start), ("end dates", end))
         if column is not None and column.day_first is not None
     ]
-    ssn_values = _column(rows, "ssn")
+    ssn_values = columns.field("ssn")
     ssns = normalize_ssns(ssn_values) if ssn_values is not None else None
-    coded = {k: _column(rows, k) for k in ("sex", "race", "ethnicity", "zip")}
-    sexes = normalize_sexes(coded["sex"]) if coded["sex"] is not None else None
-    races = normalize_races(coded["race"]) if coded["race"] is not None else None
-    ethnicities = normalize_ethnicities(coded["ethnicity"]) if coded["ethnicity"] is not None else None
-    zips = normalize_zips(coded["zip"]) if coded["zip"] is not None else None
-    quality_codes = {k: _column(rows, k) for k in ("name_quality", "dob_quality", "ssn_quality")}
-    yes_no = {a: normalize_yes_nos(v) for a in YES_NO_ATTRIBUTES if (v := _column(rows, a, attribute=True))}
+    sexes = _or_nones(normalize_sexes(v) if (v := columns.field("sex")) is not None else None, n)
+    races = _or_nones(normalize_races(v) if (v := columns.field("race")) is not None else None, n)
+    ethnicities = _or_nones(normalize_ethnicities(v) if (v := columns.field("ethnicity")) is not None else None, n)
+    zips = _or_nones(normalize_zips(v) if (v := columns.field("zip")) is not None else None, n)
+    name_codes, dob_codes, ssn_codes = (_or_nones(columns.field(k), n) for k in QUALITY_FIELDS)
+    full_names = _or_nones(columns.field("full_name"), n)
+    given_names = [
+        any(not _blank(v) for v in cells)
+        for cells in zip(*(_or_nones(columns.field(f), n) for f in ("full_name", "first_name", "last_name")))
+    ]
+    keys = columns.text("source_key")
+    if keys is None:  # no row key in this export: a fingerprint of the whole row is its key
+        keys = [mapping.row_fingerprint(header, r.values) for r in table.rows]
+    agency_ids = _or_nones(columns.text("agency_person_id"), n)
+    addresses = _or_nones(columns.text("address"), n)
+    event_types = columns.text("event_type") or [profile.event_type] * n
+
+    # Event attributes: mapped ones, flags, other columns under their own names; yes/no ones normalized.
+    attribute_names = [*bound.attribute_index, *bound.other_index]
+    attribute_at = [*bound.attribute_index.values(), *bound.other_index.values()]
+    flag_attributes = [(a, v) for a, v in columns.flagged.items() if a not in mapping.CANONICAL_FIELDS]
+    yes_no = {a: normalize_yes_nos(columns.by_index[i]) for a, i in bound.attribute_index.items()
+              if a in YES_NO_ATTRIBUTES}  # fmt: skip
+    # The original of every cell a DDJ field came from, beside its normalized form.
+    raw_names = [header[i] for i in dict.fromkeys(bound.field_index.values())]
+    raw_at = [header.index(h) for h in raw_names]
 
     records: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     problems: list[Problem] = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(table.rows):
         parts = names[i]
-        raw_full = row.fields.get("full_name")
-        if _is_test_record(parts, raw_full if isinstance(raw_full, str) else None):
+        full = full_names[i]
+        if _is_test_record(parts, full if isinstance(full, str) else None):
             skipped[SKIP_TEST_RECORD] += 1
             continue
-        raw = {h: _json_cell(v) for h, v in zip(header, raw_rows[i]) if v is not None}
+        values = row.values
+        attributes = {a: values[at] for a, at in zip(attribute_names, attribute_at) if not _blank(values[at])}
+        for a, flags in flag_attributes:
+            if flags[i] is not None:
+                attributes.setdefault(a, flags[i])
+        for a, normalized in yes_no.items():
+            attributes[a] = normalized[i]
+        raw = {h: values[at] for h, at in zip(raw_names, raw_at) if not _blank(values[at])}
+        row_problems: list[str] = []
         record: dict[str, Any] = {
-            "source_key": str(row.fields["source_key"]).strip(),
-            "agency_person_id": _text(row.fields.get("agency_person_id")),
+            "source_key": keys[i], "agency_person_id": agency_ids[i],
             "first_name": parts.first, "middle_name": parts.middle, "last_name": parts.last,
             "name_suffix": parts.suffix,
-            "name_quality": _quality(_name_found(parts, row), _at(quality_codes["name_quality"], i)),
-            "address": _text(row.fields.get("address")),
-            "event_type": _text(row.fields.get("event_type")),
+            "name_quality": _quality(
+                Quality.KNOWN if parts.first or parts.last else Quality.INVALID if given_names[i] else Quality.MISSING,
+                name_codes[i],
+            ),
+            "address": addresses[i], "event_type": event_types[i],
+            "sex": sexes[i], "race": races[i], "ethnicity": ethnicities[i], "zip": zips[i],
         }  # fmt: skip
-        row_problems: list[str] = []
         if dob is not None:
-            distrusted = _distrusted(_at(quality_codes["dob_quality"], i))
+            distrusted = _distrusted(dob_codes[i])
             record["dob"] = None if distrusted else _iso(dob.values[i])
             record["dob_year"] = None if distrusted else dob.years[i]
-            record["dob_quality"] = _quality(dob.qualities[i], _at(quality_codes["dob_quality"], i))
+            record["dob_quality"] = _quality(dob.qualities[i], dob_codes[i])
             if dob.problems[i]:
                 row_problems.append(f"date of birth not kept: {dob.problems[i]}")
         else:
-            record["dob_quality"] = _quality(Quality.MISSING, _at(quality_codes["dob_quality"], i))
+            record["dob_quality"] = _quality(Quality.MISSING, dob_codes[i])
         if ssns is not None:
             s = ssns[i]
-            if _distrusted(_at(quality_codes["ssn_quality"], i)):
-                record.update(ssn=None, ssn_last4=None)
+            if _distrusted(ssn_codes[i]):
+                record["ssn"] = record["ssn_last4"] = None
             else:
-                record.update(ssn=s.ssn, ssn_last4=s.last4)
-            record["ssn_quality"] = _quality(s.quality, _at(quality_codes["ssn_quality"], i))
+                record["ssn"], record["ssn_last4"] = s.ssn, s.last4
+            record["ssn_quality"] = _quality(s.quality, ssn_codes[i])
             if s.problem:
                 row_problems.append(f"SSN not kept: {s.problem}")
         else:
-            record["ssn_quality"] = _quality(Quality.MISSING, _at(quality_codes["ssn_quality"], i))
+            record["ssn_quality"] = _quality(Quality.MISSING, ssn_codes[i])
         for name, column in (("event_start", start), ("event_end", end)):
             if column is not None:
                 record[name] = _iso(column.values[i])
                 if column.problems[i]:
                     row_problems.append(f"{name.replace('_', ' ')} not kept: {column.problems[i]}")
-        record["sex"] = sexes[i] if sexes else None
-        record["race"] = races[i] if races else None
-        record["ethnicity"] = ethnicities[i] if ethnicities else None
-        record["zip"] = zips[i] if zips else None
-        attributes = {k: _json_cell(v) for k, v in row.attributes.items() if v is not None}
-        for name, values in yes_no.items():
-            attributes[name] = values[i]
-        record["attributes"] = _dumps(attributes)
-        record["raw"] = raw_text = _dumps(raw)
-        record["row_hash"] = hashlib.sha1(raw_text.encode("utf-8"), usedforsecurity=False).hexdigest()
-
         if not _identifies_someone(record):
             problems.append(Problem(
                 row.row_number, "no name, date of birth, SSN or agency person ID: cannot tell who this is",
-                rejected=True, values=raw,
+                rejected=True, values=_whole_row(header, values),
             ))  # fmt: skip
             continue
         if not record["source_key"]:
-            problems.append(Problem(row.row_number, "the row key column is empty", rejected=True, values=raw))
+            problems.append(Problem(row.row_number, "the row key column is empty", rejected=True,
+                                    values=_whole_row(header, values)))  # fmt: skip
             continue
+        record["attributes"] = attributes_text = _dumps(attributes)
+        record["raw"] = raw_text = _dumps(raw)
+        record["row_hash"] = hashlib.sha1(
+            f"{raw_text}\x1e{attributes_text}".encode(), usedforsecurity=False
+        ).hexdigest()
         problems.extend(Problem(row.row_number, p, rejected=False) for p in row_problems)
         record["_row"] = row.row_number
         records.append(record)
     return records, skipped, problems, notes
 
 
+def _whole_row(header: list[str], values: list[Cell]) -> dict[str, Any]:
+    """The row as sent, JSON-ready, for the reject report."""
+    return json.loads(_dumps({h: v for h, v in zip(header, values) if not _blank(v)}))
+
+
 def _text(value: Cell) -> str | None:
     if value is None:
         return None
+    if value.__class__ is str:
+        return value.strip() or None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
     return text or None
-
-
-def _name_found(parts: NameParts, row: mapping.MappedRow) -> Quality:
-    if parts.first or parts.last:
-        return Quality.KNOWN
-    given = any(_text(row.fields.get(f)) for f in ("full_name", "first_name", "last_name"))
-    return Quality.INVALID if given else Quality.MISSING  # "UNKNOWN", "NFN LNU": text, but no name
-
-
-def _at(values: list[Cell] | None, i: int) -> Cell:
-    return None if values is None else values[i]
 
 
 def _identifies_someone(record: dict[str, Any]) -> bool:
@@ -328,19 +384,10 @@ def prepare_table(
     table: Table, profile: mapping.MappingProfile, profile_from: str, progress: Progress
 ) -> PreparedTable:
     """`table` mapped and normalized, ready to write; raises MappingError if the profile does not fit."""
+    check_cancelled(progress)
     bound = mapping.bind_profile(profile, table.header, table.label)
-    rows = []
-    total = max(len(table.rows), 1)
-    for n, table_row in enumerate(table.rows):
-        if n % 20_000 == 0:
-            check_cancelled(progress)
-            progress.update(0.5 * n / total, f"Mapping {table.label}")
-        rows.append(bound.map_row(table_row))
-    progress.update(0.5, f"Normalizing {table.label}")
-    raw_rows = [r.values for r in table.rows]
-    records, skipped, problems, notes = (
-        normalize_rows(rows, raw_rows, profile, table.header) if rows else ([], Counter(), [], [])
-    )
+    progress.update(0.1, f"Normalizing {table.label}")
+    records, skipped, problems, notes = normalize_table(table, bound)
     check_cancelled(progress)
     for s in table.skipped:
         skipped[s.reason] += 1

@@ -205,6 +205,14 @@ def _from_compact(
 
 def _parse_text(text: str, kind: DateKind, day_first: bool, today: dt.date) -> dt.date | dt.datetime:
     """The date or datetime a text states; raises _Reject with the reason when it is not one."""
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        # ISO text is most of what machines export; the C parser reads it ten times faster than the patterns.
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            pass  # not quite ISO, or impossible: the patterns below say which
+        else:
+            return moment.date() if len(text) == 10 else moment
     upper = text.upper()
     if m := _ISO.fullmatch(upper):
         return _with_time(_make_date(int(m["y"]), int(m["m"]), int(m["d"]), text), m, text)
