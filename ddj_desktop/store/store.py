@@ -40,6 +40,7 @@ class Store:
 
     def __init__(self, path: Path, passphrase: str) -> None:
         self.path = path
+        self._passphrase = passphrase  # kept for backups, which are encrypted under the same passphrase
         self.engine = store_engine.make_engine(path, passphrase)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -115,8 +116,16 @@ class Store:
         """Change the passphrase; the store stays open under the new one."""
         with self.errors():
             store_engine.rekey(self.engine, new_passphrase)
+        self._passphrase = new_passphrase
         self.engine = store_engine.make_engine(self.path, new_passphrase)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def backup(self, destination: Path) -> None:
+        """Write an encrypted copy of the store to `destination` (same passphrase), checked before it is kept."""
+        from ddj_desktop.store import backup
+
+        with self.errors():
+            backup.write_backup(self, Path(destination), self._passphrase)
 
     def close(self) -> None:
         self.engine.dispose()
