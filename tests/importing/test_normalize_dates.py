@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddj_desktop.importing.normalize import Quality, decide_day_first, parse_date, parse_dates
@@ -239,3 +239,18 @@ def test_parse_dates_never_raises_and_stays_consistent(values, kind):
         assert (problem is not None) == (quality is Quality.INVALID)
         if kind == "dob" and value is not None:
             assert type(value) is dt.date and dt.date(1900, 1, 1) < value <= TODAY
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(1951, 1, 1), max_value=dt.date(2026, 1, 1)),
+    clock=st.times(),
+    style=st.sampled_from(["%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%m/%d/%y %H:%M:%S",
+                           "%Y-%m-%d %H:%M:%S.%f", "%d-%b-%Y %H:%M"]),
+)
+def test_event_columns_read_split_date_times_exactly_as_the_full_parser(day, clock, style):
+    text = dt.datetime.combine(day, clock).strftime(style)
+    column = parse_dates([text, text], kind="event", day_first=False)
+    single = parse_date(text, kind="event", day_first=False)
+    assert column.values == [single.value, single.value]
+    assert column.problems[0] == single.problem

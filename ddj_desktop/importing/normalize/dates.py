@@ -21,7 +21,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -336,6 +336,59 @@ def decide_day_first(values: Sequence[object]) -> bool | None:
     return votes[True] > votes[False]
 
 
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.(\d{1,6}))?\s*(AM|PM|A\.M\.|P\.M\.)?")
+
+
+class _DateTimeSplitter:
+    """Reads "3/5/2024 2:22 PM" as its day and its clock, each parsed once per distinct value.
+
+    Anything it cannot split cleanly (time zones, month names with spaces, impossible parts) goes to the full
+    parser, so the answer is always the full parser's.
+    """
+
+    def __init__(self, full: Callable[[object], ParsedDate]) -> None:
+        self.full = full
+        self.days: dict[str, ParsedDate] = {}
+        self.clocks: dict[str, dt.time | None] = {}
+
+    def parse(self, value: object) -> ParsedDate:
+        if value.__class__ is not str:
+            return self.full(value)
+        day_text, space, clock_text = value.strip().partition(" ")  # type: ignore[union-attr]
+        if not space or not day_text[:1].isdigit():
+            return self.full(value)
+        day = self.days.get(day_text)
+        if day is None:
+            day = self.days[day_text] = self.full(day_text)
+        if day.quality != Quality.KNOWN or isinstance(day.value, dt.datetime):
+            return self.full(value)
+        clock = self.clocks.get(clock_text, _UNSEEN)
+        if clock is _UNSEEN:
+            clock = self.clocks[clock_text] = _clock(clock_text)
+        if clock is None:
+            return self.full(value)
+        return ParsedDate(dt.datetime.combine(day.value, clock), Quality.KNOWN, None, day.year)  # type: ignore[arg-type]
+
+
+_UNSEEN = dt.time(0, 0, 0, 1)
+
+
+def _clock(text: str) -> dt.time | None:
+    """The time of day in `text` ("14:22", "2:22:05 PM"), or None when it is anything else."""
+    match = _CLOCK.fullmatch(text.strip().upper())
+    if match is None:
+        return None
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    microsecond = int((match[4] or "").ljust(6, "0"))
+    if match[5]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match[5].startswith("P") else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return dt.time(hour, minute, second, microsecond)
+
+
 def parse_dates(
     values: Sequence[object], *, kind: DateKind, day_first: bool | None = None, today: dt.date | None = None
 ) -> DateColumn:
@@ -347,7 +400,13 @@ def parse_dates(
         raise ValueError(f"unknown date kind {kind!r}; expected 'dob' or 'event'")
     decided = decide_day_first(values) if day_first is None else day_first
     today = today or dt.date.today()
-    results = map_distinct(values, lambda value: _parse_cell(value, kind, bool(decided), today))
+
+    def parse(value: object) -> ParsedDate:
+        return _parse_cell(value, kind, bool(decided), today)
+
+    if kind == "event":
+        parse = _DateTimeSplitter(parse).parse  # event times are nearly all distinct; their days and clocks are not
+    results = map_distinct(values, parse)
     return DateColumn(
         values=[r.value for r in results],
         qualities=[r.quality for r in results],
