@@ -294,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
         "and report. Without a command, the desktop application opens.",
     )
     parser.add_argument("--version", action="version", version=f"ddj-desktop {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the desktop application on the sample county (a temporary store)")
+    parser.add_argument("--quit-after-demo", action="store_true",
+                        help="with --demo: quit once the window is up (a smoke test of an installed build)")
+    parser.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)  # cold-start timing
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     _store_command(sub, "init", cmd_init, "create an encrypted store and its first user, an admin")

@@ -1,0 +1,226 @@
+"""The main window: a navigation sidebar, the pages, and a status bar that follows long work."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from ddj_desktop.gui import settings
+from ddj_desktop.gui.messages import messages
+from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page, SettingsPage, coming_pages
+from ddj_desktop.gui.people import PeoplePage
+from ddj_desktop.gui.store_dialogs import UnlockDialog
+from ddj_desktop.gui.workers import Job, ProgressPanel, Workers
+from ddj_desktop.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+PAGE_ORDER = ("Home", "Sources & imports", "Matching", "People", "Frequent utilizers", "Forms & consents",
+              "Reports", "Audit log", "Settings")  # fmt: skip
+
+
+class IdleLock(QObject):
+    """Calls `lock` after `minutes` without a key press or mouse click anywhere in the application."""
+
+    ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove})
+
+    def __init__(self, lock: object, minutes: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(lock)  # type: ignore[arg-type]
+        self.set_minutes(minutes)
+
+    def set_minutes(self, minutes: int) -> None:
+        self.minutes = minutes
+        self.timer.setInterval(max(minutes, 0) * 60_000)
+        self.restart()
+
+    def restart(self) -> None:
+        if self.minutes > 0:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in self.ACTIVITY and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, workspace: Workspace, *, demo: bool = False, log_file: Path | None = None) -> None:
+        super().__init__()
+        self.workspace: Workspace | None = workspace
+        self.demo = demo
+        self.log_file = log_file
+        self.workers = Workers(self)
+        self.setWindowTitle(self._title())
+        self.setMinimumSize(QSize(900, 600))
+
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Pages")
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, Page] = {}
+        built = [HomePage(self), ImportsPage(self), MatchingPage(self), PeoplePage(self), *coming_pages(self),
+                 AuditPage(self), SettingsPage(self)]  # fmt: skip
+        by_title = {p.title: p for p in built}
+        for i, title in enumerate(PAGE_ORDER):
+            page = by_title[title]
+            self.pages[title] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(title)
+            item.setToolTip(f"{title} (Ctrl+{i + 1})")
+            self.nav.addItem(item)
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, t=title: self.show_page(t))
+            self.addAction(action)
+        self.nav.currentRowChanged.connect(self._page_chosen)
+        body = QWidget()
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+
+        self.progress_panel = ProgressPanel()
+        self.message = QLabel()
+        self.statusBar().addWidget(self.message, 1)
+        self.statusBar().addPermanentWidget(self.progress_panel)
+        if demo:
+            badge = QLabel(" Sample county: synthetic people, temporary store ")
+            badge.setObjectName("demoBadge")
+            self.statusBar().addPermanentWidget(badge)
+
+        for text, keys, slot in (("Import files...", "Ctrl+I", self.start_import), ("Lock", "Ctrl+L", self.lock),
+                                 ("Quit", "Ctrl+Q", self.close)):  # fmt: skip
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+        self.idle_lock = IdleLock(self.lock, 0 if demo else settings.idle_minutes(), self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle_lock)
+        self._restore_state()
+        self.nav.setCurrentRow(0)
+
+    def _title(self) -> str:
+        name = "sample county" if self.demo else (self.workspace.path.name if self.workspace else "locked")
+        return f"DDJ Desktop \u2014 {name}"
+
+    # -- navigation ----------------------------------------------------------------------------------------
+    def show_page(self, title: str) -> Page:
+        self.nav.setCurrentRow(PAGE_ORDER.index(title))
+        return self.pages[title]
+
+    def current_page(self) -> Page:
+        return self.pages[PAGE_ORDER[self.stack.currentIndex()]]
+
+    def _page_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        self.refresh_page()
+
+    def refresh_page(self) -> None:
+        if self.workspace is not None:
+            self.current_page().refresh()
+
+    def status(self, text: str) -> None:
+        self.message.setText(text)
+        log.info("status: %s", text if len(text) < 200 else text[:200])
+
+    def follow(self, job: Job) -> None:
+        self.progress_panel.follow(job)
+
+    # -- import --------------------------------------------------------------------------------------------
+    def start_import(self) -> None:
+        from ddj_desktop.gui.wizard import ImportWizard  # the wizard module loads only when used
+
+        if self.workspace is None:
+            return
+        wizard = ImportWizard(self.workspace, self.workers, self)
+        wizard.finished.connect(lambda _: self.refresh_page())
+        wizard.open()
+        self.wizard = wizard
+
+    # -- locking -------------------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Close the store and ask for the passphrase again; quits if the user cancels."""
+        if self.workspace is None:
+            return
+        if self.workers.busy():
+            self.idle_lock.restart()  # never lock under running work; try again later
+            return
+        path = self.workspace.path
+        self.workspace.close()
+        self.workspace = None
+        self.centralWidget().hide()
+        log.info("Locked")
+        dialog = UnlockDialog(path, self, locked=True)
+        dialog.finished.connect(lambda _: self._unlocked(dialog))
+        dialog.open()
+        self.unlock_dialog = dialog
+
+    def _unlocked(self, dialog: UnlockDialog) -> None:
+        if dialog.workspace is None:
+            self.close()
+            return
+        self.workspace = dialog.workspace
+        self.centralWidget().show()
+        self.idle_lock.restart()
+        self.refresh_page()
+
+    # -- state ---------------------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        store = settings.settings()
+        geometry = store.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        else:
+            self.resize(1200, 780)
+        state = store.value("window/state")
+        if state is not None:
+            self.restoreState(state)  # type: ignore[arg-type]
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.workers.busy():
+            if not messages().confirm(self, "Quit DDJ Desktop", "Work is still running. Stop it and quit? "
+                                      "Nothing of the unfinished work is kept."):
+                event.ignore()
+                return
+            for job in list(self.workers.jobs):
+                job.cancel()
+            self.workers.wait(30_000)
+        store = settings.settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle_lock)
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+        event.accept()
+        self.closed.emit()

@@ -1,0 +1,160 @@
+"""Table models. Large tables fetch pages on demand (canFetchMore/fetchMore); small ones hold a list.
+
+A model knows its columns as `Column`s (title, how to get the value from a row, the sort key the store
+understands) and is reset with `set_rows` or `refresh`; views never fill cells in a loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object behind a table row
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    value: Callable[[Any], Any]
+    sort_key: str | None = None  # for PagedTableModel: the store's name of this sort order
+    align_right: bool = False
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+class _TableModel(QAbstractTableModel):
+    columns: Sequence[Column] = ()
+
+    def __init__(self, columns: Sequence[Column], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = tuple(columns)
+        self.rows: list[Any] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        column = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return _display(column.value(row))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return self.columns[section].title
+        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self.rows):
+            return str(section + 1)
+        return None
+
+    def row_at(self, row: int) -> Any:
+        return self.rows[row]
+
+
+class ListTableModel(_TableModel):
+    """A small table held in memory (sources, batches, audit entries); sorting is done here."""
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        value = self.columns[column].value
+
+        def key(row: Any) -> tuple[bool, Any]:
+            v = value(row)
+            return (v is None, v if isinstance(v, int | float) else _display(v).lower())
+
+        self.layoutAboutToBeChanged.emit()
+        self.rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
+
+class PagedTableModel(_TableModel):
+    """A table of any size: rows come from `fetch(filter, offset, limit, sort, descending)` a page at a time.
+
+    `count(filter)` gives the total once per reset, so the view's scroll bar grows as pages arrive. Sorting and
+    filtering are done by the store and reset the model.
+    """
+
+    PAGE = 200
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        fetch: Callable[[str, int, int, str, bool], list[Any]],
+        count: Callable[[str], int],
+        parent: Any = None,
+        *,
+        sort_key: str | None = None,
+    ) -> None:
+        super().__init__(columns, parent)
+        self._fetch, self._count = fetch, count
+        self.filter_text = ""
+        self.sort_key = sort_key or next((c.sort_key for c in self.columns if c.sort_key), "")
+        self.descending = False
+        self.total = 0
+        self._changing = False  # views and testers may ask for more while a change is being announced
+
+    def refresh(self) -> None:
+        """Reset to the first page of the current filter and sort order."""
+        self._changing = True
+        self.beginResetModel()
+        self.total = self._count(self.filter_text)
+        self.rows = self._fetch(self.filter_text, 0, self.PAGE, self.sort_key, self.descending)
+        self.endResetModel()
+        self._changing = False
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.refresh()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._changing and len(self.rows) < self.total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._changing:
+            return
+        page = self._fetch(self.filter_text, len(self.rows), self.PAGE, self.sort_key, self.descending)
+        if not page:
+            self.total = len(self.rows)  # the store changed under us: stop asking
+            return
+        self._changing = True
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)
+        self.rows.extend(page)
+        self.endInsertRows()
+        self._changing = False
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns) or self.columns[column].sort_key is None:
+            return
+        self.sort_key = self.columns[column].sort_key or ""
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.refresh()

@@ -1,0 +1,459 @@
+"""The main window's pages: Home, Sources & imports, Matching, the pages still to come, Audit log, Settings.
+
+A page is thin: it asks the window's Workspace for what it shows in `refresh()` (called each time the page is
+shown) and hands long work to the window's workers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ddj_desktop.gui import settings
+from ddj_desktop.gui.messages import messages
+from ddj_desktop.gui.models import Column, ListTableModel
+from ddj_desktop.workspace import BatchInfo, Workspace
+
+if TYPE_CHECKING:
+    from ddj_desktop.gui.main_window import MainWindow
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setBold(True)
+    label.setFont(font)
+    label.setAccessibleName(text)
+    return label
+
+
+def note(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setOpenExternalLinks(False)
+    return label
+
+
+def table_view(model: Any, name: str, *, sortable: bool = True) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setSortingEnabled(sortable)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
+    return view
+
+
+def fit_columns(view: QTableView, widest: int = 320) -> None:
+    view.resizeColumnsToContents()
+    for c in range(view.model().columnCount()):
+        view.setColumnWidth(c, min(view.columnWidth(c) + 12, widest))
+
+
+class Page(QWidget):
+    title = ""
+    description = ""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.setAccessibleName(self.title)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(24, 18, 24, 18)
+        self.layout_.setSpacing(10)
+        self.layout_.addWidget(heading(self.title))
+        if self.description:
+            self.layout_.addWidget(note(self.description))
+
+    @property
+    def workspace(self) -> Workspace:
+        assert self.window_.workspace is not None
+        return self.window_.workspace
+
+    def refresh(self) -> None:
+        """Show what the store holds now."""
+
+
+# -- Home ----------------------------------------------------------------------------------------------------
+class _Figure(QFrame):
+    def __init__(self, caption: str) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("figure")
+        self.number = QLabel("0")
+        font = self.number.font()
+        font.setPointSizeF(font.pointSizeF() * 2.0)
+        font.setBold(True)
+        self.number.setFont(font)
+        self.caption = QLabel(caption)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.number)
+        layout.addWidget(self.caption)
+        self.setAccessibleName(caption)
+
+    def set(self, value: int) -> None:
+        self.number.setText(f"{value:,}")
+        self.setAccessibleDescription(f"{value} {self.caption.text()}")
+
+
+class HomePage(Page):
+    title = "Home"
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.figures = {key: _Figure(caption) for key, caption in (
+            ("records", "records"), ("persons", "people"), ("sources", "sources"), ("batches", "imports"),
+        )}  # fmt: skip
+        grid = QGridLayout()
+        for i, figure in enumerate(self.figures.values()):
+            grid.addWidget(figure, 0, i)
+        self.layout_.addLayout(grid)
+        buttons = QHBoxLayout()
+        import_button = QPushButton("&Import files...")
+        import_button.setAccessibleName("Import files")
+        import_button.clicked.connect(window.start_import)
+        people_button = QPushButton("Find a &person")
+        people_button.clicked.connect(lambda: window.show_page("People"))
+        buttons.addWidget(import_button)
+        buttons.addWidget(people_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.layout_.addWidget(heading("What needs attention"))
+        self.attention = note("")
+        self.attention.setAccessibleName("What needs attention")
+        self.layout_.addWidget(self.attention)
+        self.layout_.addWidget(heading("Last imports"))
+        self.batches = ListTableModel(BATCH_COLUMNS[:6])
+        self.batch_view = table_view(self.batches, "Last imports", sortable=False)
+        self.layout_.addWidget(self.batch_view, 1)
+
+    def refresh(self) -> None:
+        ws = self.workspace
+        counts = ws.counts()
+        for key, figure in self.figures.items():
+            figure.set(counts.get(key, 0))
+        batches = ws.batches()
+        self.batches.set_rows(list(reversed(batches))[:8])
+        fit_columns(self.batch_view)
+        items = []
+        if not batches:
+            items.append("The store is empty. Start with <b>Import files...</b>: pick an agency's export and "
+                         "DDJ Desktop proposes how its columns map.")
+        rejected = [b for b in batches if b.rows_rejected]
+        if rejected:
+            total = sum(b.rows_rejected for b in rejected)
+            items.append(f"{total:,} rows in {len(rejected)} imports were rejected. See <b>Sources &amp; "
+                         "imports</b> to read why and export them for the agency.")
+        if hasattr(ws, "link"):
+            items.append("Run <b>Matching</b> after each month's imports so people are linked across agencies.")
+        else:
+            items.append("Matching (linking records across agencies) and its review queue arrive in a later "
+                         "version; records are imported and searchable now.")
+        items.append("Consents that expire soon will be listed here once <b>Forms &amp; consents</b> is ready.")
+        self.attention.setText("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+
+
+# -- Sources & imports ---------------------------------------------------------------------------------------
+SOURCE_COLUMNS = (
+    Column("Source", lambda s: s.name),
+    Column("Name", lambda s: s.display_name),
+    Column("Intercept", lambda s: "unknown" if s.intercept is None else s.intercept),
+    Column("Records", lambda s: s.records, align_right=True),
+)
+BATCH_COLUMNS = (
+    Column("Imported", lambda b: b.imported_at.replace("T", " ")[:16]),
+    Column("Source", lambda b: b.source),
+    Column("File", lambda b: b.file_name),
+    Column("New", lambda b: b.rows_imported, align_right=True),
+    Column("Duplicate", lambda b: b.rows_duplicate, align_right=True),
+    Column("Rejected", lambda b: b.rows_rejected, align_right=True),
+    Column("Updated", lambda b: b.rows_updated, align_right=True),
+    Column("Skipped", lambda b: b.rows_skipped, align_right=True),
+    Column("Read", lambda b: b.rows_read, align_right=True),
+    Column("By", lambda b: b.user_name),
+)
+PROBLEM_COLUMNS = (
+    Column("File", lambda p: p[0]),
+    Column("Row", lambda p: p[1], align_right=True),
+    Column("What happened", lambda p: ("rejected: " if p[3] else "imported without a value: ") + p[2]),
+)
+
+
+class ImportsPage(Page):
+    title = "Sources & imports"
+    description = "Every agency system the store holds records from, and every import made into it."
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        buttons = QHBoxLayout()
+        import_button = QPushButton("&Import files...")
+        import_button.clicked.connect(window.start_import)
+        self.export_button = QPushButton("&Export rejected rows...")
+        self.export_button.setAccessibleName("Export the rejected rows of the selected import")
+        self.export_button.clicked.connect(self.export_rejects)
+        buttons.addWidget(import_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.sources = ListTableModel(SOURCE_COLUMNS)
+        self.batches = ListTableModel(BATCH_COLUMNS)
+        self.problems = ListTableModel(PROBLEM_COLUMNS)
+        self.source_view = table_view(self.sources, "Sources")
+        self.batch_view = table_view(self.batches, "Imports")
+        self.problem_view = table_view(self.problems, "Rows of the selected import with problems")
+        self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        for label, view in (("Sources", self.source_view), ("Imports", self.batch_view),
+                            ("Problems in the selected import", self.problem_view)):
+            box = QWidget()
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(0, 4, 0, 0)
+            caption = QLabel(f"<b>{label}</b>")
+            caption.setBuddy(view)
+            box_layout.addWidget(caption)
+            box_layout.addWidget(view)
+            splitter.addWidget(box)
+        splitter.setSizes([160, 260, 200])
+        self.layout_.addWidget(splitter, 1)
+
+    def refresh(self) -> None:
+        self.sources.set_rows(self.workspace.sources())
+        self.batches.set_rows(list(reversed(self.workspace.batches())))
+        self.problems.set_rows([])
+        fit_columns(self.source_view)
+        fit_columns(self.batch_view)
+        self._update_buttons()
+
+    def selected_batch(self) -> BatchInfo | None:
+        rows = self.batch_view.selectionModel().selectedRows()
+        return self.batches.row_at(rows[0].row()) if rows else None
+
+    def _batch_selected(self) -> None:
+        batch = self.selected_batch()
+        self.problems.set_rows(self.workspace.row_problems(batch.id) if batch else [])
+        fit_columns(self.problem_view, 600)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        batch = self.selected_batch()
+        self.export_button.setEnabled(batch is not None and batch.rows_rejected + batch.rows_read > 0)
+
+    def export_rejects(self) -> None:
+        batch = self.selected_batch()
+        if batch is None:
+            return
+        suggested = f"rejected rows - {Path(batch.file_name.split(',')[0]).stem}.xlsx"
+        out = messages().save_file(self, "Export rejected rows", suggested, "Excel workbook (*.xlsx)")
+        if out is None:
+            return
+        ws = self.workspace
+        self.window_.workers.run(
+            lambda progress: ws.export_problems([batch.id], out),
+            lambda count: self.window_.status(f"Wrote {count:,} rows to {out.name}."),
+            title="Exporting rejected rows", writes=True, parent=self,
+        )  # fmt: skip
+
+
+# -- Matching ------------------------------------------------------------------------------------------------
+class MatchingPage(Page):
+    title = "Matching"
+    description = (
+        "Links the records that belong to the same person across agencies. Pairs the program is unsure about "
+        "wait here in a review queue, where a reviewer decides: same person, different people, or unsure."
+    )
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.run_button = QPushButton("&Run matching")
+        self.run_button.setAccessibleName("Run matching")
+        self.run_button.clicked.connect(self.run_linkage)
+        self.state = note("")
+        row = QHBoxLayout()
+        row.addWidget(self.run_button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.state)
+        self.layout_.addStretch(1)
+
+    def refresh(self) -> None:
+        available = hasattr(self.workspace, "link")
+        self.run_button.setVisible(available)
+        if available:
+            counts = self.workspace.counts()
+            self.state.setText(f"{counts['records']:,} records, {counts['persons']:,} people so far.")
+        else:
+            self.state.setText(
+                "<i>Coming in a later version.</i> Until then each imported record is its own person; the review "
+                "queue, with each pair's evidence field by field, will appear on this page."
+            )
+
+    def run_linkage(self) -> None:
+        ws = self.workspace
+        job = self.window_.workers.run(
+            lambda progress: ws.link(progress=progress),  # type: ignore[attr-defined]
+            lambda _: (self.window_.status("Matching finished."), self.refresh()),
+            title="Matching records", writes=True, parent=self,
+        )  # fmt: skip
+        self.window_.progress_panel.follow(job)
+
+
+# -- Pages still to come -------------------------------------------------------------------------------------
+class ComingPage(Page):
+    """A page whose work is not built yet: it says what will be here."""
+
+    def __init__(self, window: MainWindow, title: str, description: str, will_show: list[str]) -> None:
+        self.title, self.description = title, description
+        super().__init__(window)
+        self.layout_.addWidget(note("<i>Coming in a later version.</i> This page will let you:<ul>"
+                                    + "".join(f"<li>{w}</li>" for w in will_show) + "</ul>"))
+        self.layout_.addStretch(1)
+
+
+def coming_pages(window: MainWindow) -> list[Page]:
+    return [
+        ComingPage(window, "Frequent utilizers",
+                   "Who keeps cycling through jail, the emergency department, EMS and shelters.", [
+                       "choose a rule (for example: 3 or more bookings and 2 or more ED visits in 12 months) "
+                       "or write your own",
+                       "see the list with the records behind each person, and why they are on it",
+                       "compare this month's list with last month's, and export it to Excel",
+                   ]),
+        ComingPage(window, "Forms & consents", "Release-of-information forms and who has signed them.", [
+            "print a release-of-information form for a person on the list",
+            "record signed, expired and revoked consents",
+            "see which consents expire soon",
+        ]),
+        ComingPage(window, "Reports", "De-identified reports for the coordinating council.", [
+            "pick a period and a rule and print a PDF report",
+            "small counts are suppressed so no one can be recognized",
+            "no names, dates of birth or IDs ever appear in a report",
+        ]),
+    ]
+
+
+# -- Audit log -----------------------------------------------------------------------------------------------
+def _details(details: Any) -> str:
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except ValueError:
+            return details
+    if isinstance(details, dict):
+        return ", ".join(f"{k}: {v}" for k, v in details.items())
+    return "" if details is None else str(details)
+
+
+AUDIT_COLUMNS = (
+    Column("#", lambda e: e["seq"], align_right=True),
+    Column("When", lambda e: str(e["at"]).replace("T", " ")[:19]),
+    Column("User", lambda e: e["user"]),
+    Column("Action", lambda e: e["action"]),
+    Column("Details", lambda e: _details(e["details"])),
+)
+
+
+class AuditPage(Page):
+    title = "Audit log"
+    description = ("Every import, export and change to the store, who did it and when. Each entry seals the one "
+                   "before it, so an edited or deleted entry is found by <b>Verify</b>.")
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        row = QHBoxLayout()
+        self.verify_button = QPushButton("&Verify the log")
+        self.verify_button.clicked.connect(self.verify)
+        self.verdict = QLabel()
+        self.verdict.setAccessibleName("Verification result")
+        row.addWidget(self.verify_button)
+        row.addWidget(self.verdict, 1)
+        self.layout_.addLayout(row)
+        self.entries = ListTableModel(AUDIT_COLUMNS)
+        self.view = table_view(self.entries, "Audit log entries")
+        self.layout_.addWidget(self.view, 1)
+
+    def refresh(self) -> None:
+        self.entries.set_rows(list(reversed(self.workspace.audit_entries())))
+        fit_columns(self.view, 480)
+
+    def verify(self) -> None:
+        ws = self.workspace
+        self.window_.workers.run(lambda progress: ws.verify_audit(), self._verified, title="Verifying", parent=self)
+
+    def _verified(self, result: Any) -> None:
+        ok = result.ok
+        self.verdict.setText(("\u2714 " if ok else "\u2718 ") + result.message())
+        self.verdict.setStyleSheet("color: #1b5e20;" if ok else "color: #b00020; font-weight: bold;")
+
+
+# -- Settings ------------------------------------------------------------------------------------------------
+class SettingsPage(Page):
+    title = "Settings"
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        form = QFormLayout()
+        self.idle = QSpinBox()
+        self.idle.setRange(0, 240)
+        self.idle.setSuffix(" minutes")
+        self.idle.setSpecialValueText("never")
+        self.idle.setAccessibleName("Lock after minutes without use")
+        self.idle.setValue(settings.idle_minutes())
+        self.idle.valueChanged.connect(self._idle_changed)
+        form.addRow("&Lock after:", self.idle)
+        self.store = QLabel()
+        self.store.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Store:", self.store)
+        self.user = QLabel()
+        form.addRow("Signed in as:", self.user)
+        self.log = QLabel()
+        self.log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Log file:", self.log)
+        self.layout_.addLayout(form)
+        lock = QPushButton("Loc&k now")
+        lock.clicked.connect(window.lock)
+        row = QHBoxLayout()
+        row.addWidget(lock)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(note("The log file holds what the program did and any errors, never names or other "
+                                    "personal data. Changing the passphrase and managing users are on the "
+                                    "command line for now: <tt>ddj-desktop passphrase STORE</tt>, "
+                                    "<tt>ddj-desktop users STORE</tt>."))
+        self.layout_.addStretch(1)
+
+    def refresh(self) -> None:
+        self.store.setText(str(self.workspace.path) + ("  (sample county, temporary)" if self.window_.demo else ""))
+        self.user.setText(f"{self.workspace.user_name} ({self.workspace.role})")
+        self.log.setText(str(self.window_.log_file or "not written (tests)"))
+
+    def _idle_changed(self, minutes: int) -> None:
+        settings.set_idle_minutes(minutes)
+        self.window_.idle_lock.set_minutes(minutes)
+

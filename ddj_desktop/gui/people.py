@@ -1,0 +1,182 @@
+"""People: find records by name, date of birth, source key or person number; see one person's records on a
+timeline (one lane per source) and as a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+
+from ddj_desktop.gui.models import Column, ListTableModel, PagedTableModel
+from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
+from ddj_desktop.workspace import RecordRow
+
+if TYPE_CHECKING:
+    from ddj_desktop.gui.main_window import MainWindow
+
+RECORD_COLUMNS = (
+    Column("Person", lambda r: r.person, "person"),
+    Column("Last name", lambda r: r.last_name, "last_name"),
+    Column("First name", lambda r: r.first_name, "first_name"),
+    Column("Date of birth", lambda r: r.dob, "dob"),
+    Column("Source", lambda r: r.source, "source"),
+    Column("Key", lambda r: r.source_key, "source_key"),
+    Column("Event", lambda r: r.event_type),
+    Column("Start", lambda r: (r.event_start or "")[:16].replace("T", " "), "event_start"),
+    Column("End", lambda r: (r.event_end or "")[:16].replace("T", " ")),
+)
+LANE_COLORS = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e", "#ad1457", "#37474f")
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+class Timeline(QWidget):
+    """One lane per source; an event is a mark, a stay (start and end) a bar."""
+
+    LANE = 26
+    LEFT = 110
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[RecordRow] = []
+        self.setAccessibleName("Timeline of the person's records")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(60)
+
+    def set_records(self, records: list[RecordRow]) -> None:
+        self.records = [r for r in records if _day(r.event_start)]
+        lanes = len({r.source for r in self.records})
+        self.setFixedHeight(max(60, 34 + self.LANE * lanes))
+        self.setAccessibleDescription(f"{len(self.records)} dated records in {lanes} sources")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), self.palette().base())
+        if not self.records:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No dated records")
+            return
+        starts = [_day(r.event_start) for r in self.records]
+        ends = [_day(r.event_end) or s for r, s in zip(self.records, starts)]
+        first, last = min(s for s in starts if s), max(e for e in ends if e)
+        span = max((last - first).days, 1)
+        width = self.width() - self.LEFT - 16
+        sources = sorted({r.source for r in self.records})
+
+        def x(day: dt.date) -> float:
+            return self.LEFT + width * (day - first).days / span
+
+        text_color = self.palette().text().color()
+        grid = QColor(text_color)
+        grid.setAlpha(40)
+        for lane, source in enumerate(sources):
+            y = 8 + lane * self.LANE
+            painter.setPen(text_color)
+            painter.drawText(QRectF(4, y, self.LEFT - 8, self.LANE), Qt.AlignmentFlag.AlignVCenter, source)
+            painter.setPen(QPen(grid, 1))
+            painter.drawLine(self.LEFT, int(y + self.LANE / 2), self.LEFT + width, int(y + self.LANE / 2))
+        for record, start, end in zip(self.records, starts, ends):
+            lane = sources.index(record.source)
+            color = QColor(LANE_COLORS[lane % len(LANE_COLORS)])
+            y = 8 + lane * self.LANE + 6
+            x0, x1 = x(start), x(end)  # type: ignore[arg-type]
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            if x1 - x0 >= 4:
+                painter.drawRoundedRect(QRectF(x0, y, x1 - x0, self.LANE - 12), 3, 3)
+            else:
+                painter.drawEllipse(QRectF(x0 - 4, y + 1, 9, 9))
+        painter.setPen(text_color)
+        bottom = 8 + len(sources) * self.LANE
+        painter.drawText(QRectF(self.LEFT, bottom, 120, 20), Qt.AlignmentFlag.AlignLeft, first.isoformat())
+        painter.drawText(QRectF(self.LEFT + width - 120, bottom, 120, 20), Qt.AlignmentFlag.AlignRight,
+                         last.isoformat())
+
+
+class PeoplePage(Page):
+    title = "People"
+    description = ("Search by name (the start of last and/or first name, e.g. <i>nun mar</i>), a date of birth "
+                   "(<i>1980-04-02</i> or <i>4/2/1980</i>), an agency's key, or a person number (<i>P000123</i>).")
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search people...")
+        self.search.setAccessibleName("Search people")
+        self.search.setClearButtonEnabled(True)
+        self.found = QLabel()
+        self.found.setAccessibleName("Records found")
+        row = QHBoxLayout()
+        row.addWidget(self.search, 1)
+        row.addWidget(self.found)
+        self.layout_.addLayout(row)
+        self.model = PagedTableModel(RECORD_COLUMNS, self._fetch, self._count, self, sort_key="last_name")
+        self.view = table_view(self.model, "Records found")
+        self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        self.view.selectionModel().selectionChanged.connect(self._selected)
+        self.person_title = QLabel("<b>Select a record to see everything known about that person.</b>")
+        self.timeline = Timeline()
+        self.person_records = ListTableModel(RECORD_COLUMNS[4:])
+        self.person_view = table_view(self.person_records, "The person's records")
+        person = QWidget()
+        person_layout = QVBoxLayout(person)
+        person_layout.setContentsMargins(0, 6, 0, 0)
+        person_layout.addWidget(self.person_title)
+        person_layout.addWidget(self.timeline)
+        person_layout.addWidget(self.person_view, 1)
+        person_layout.addWidget(note("Links to review this person's possible matches appear here once "
+                                     "Matching is available."))
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.view)
+        splitter.addWidget(person)
+        splitter.setSizes([300, 300])
+        self.layout_.addWidget(splitter, 1)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.run_search)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self.run_search)
+
+    def _fetch(self, text: str, offset: int, limit: int, sort: str, descending: bool) -> list[RecordRow]:
+        return self.workspace.find_records(text, offset=offset, limit=limit, sort=sort, descending=descending)
+
+    def _count(self, text: str) -> int:
+        return self.workspace.count_records(text)
+
+    def refresh(self) -> None:
+        self.run_search()
+
+    def run_search(self) -> None:
+        self._debounce.stop()
+        self.model.set_filter(self.search.text())
+        self.found.setText(f"{self.model.total:,} records")
+        fit_columns(self.view, 220)
+        self.show_person(None)
+
+    def _selected(self) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        self.show_person(self.model.row_at(rows[0].row()).person if rows else None)
+
+    def show_person(self, person: str | None) -> None:
+        records = self.workspace.person_records(person) if person else []
+        self.person_records.set_rows(records)
+        self.timeline.set_records(records)
+        if person and records:
+            names = sorted({f"{r.last_name or '?'}, {r.first_name or '?'}" for r in records})
+            sources = len({r.source for r in records})
+            self.person_title.setText(f"<b>{person}</b>: {html.escape('; '.join(names[:3]))} &mdash; {len(records)} records "
+                                      f"from {sources} source{'s' if sources != 1 else ''}")
+            fit_columns(self.person_view, 220)
+        else:
+            self.person_title.setText("<b>Select a record to see everything known about that person.</b>")

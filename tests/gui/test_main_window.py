@@ -1,0 +1,125 @@
+"""The main window on a real store: every page opens, the numbers are the store's, people can be found, the
+audit log verifies, and the window locks and unlocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from ddj_desktop.gui.main_window import PAGE_ORDER, IdleLock, MainWindow
+from ddj_desktop.workspace import Workspace
+
+
+def make_window(qtbot, ws: Workspace, **kwargs) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(ws, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_every_page_opens_and_says_what_it_is(qtbot, jail_workspace: Workspace) -> None:
+    window = make_window(qtbot, jail_workspace)
+    assert window.nav.count() == len(PAGE_ORDER)
+    for row, title in enumerate(PAGE_ORDER):
+        window.nav.setCurrentRow(row)
+        assert window.current_page().title == title
+        assert window.current_page().accessibleName() == title
+    for title in ("Frequent utilizers", "Forms & consents", "Reports"):
+        assert "Coming in a later version" in "".join(
+            w.text() for w in window.pages[title].findChildren(type(window.message))
+        )
+    shortcuts = {a.shortcut().toString(): a for a in window.actions()}
+    shortcuts["Ctrl+4"].trigger()
+    assert window.current_page().title == "People"
+    assert {"Ctrl+I", "Ctrl+L", "Ctrl+Q"} <= set(shortcuts)
+
+
+def test_home_shows_what_the_store_holds(qtbot, jail_workspace: Workspace) -> None:
+    window = make_window(qtbot, jail_workspace)
+    home = window.pages["Home"]
+    counts = jail_workspace.counts()
+    assert home.figures["records"].number.text() == f"{counts['records']:,}"
+    assert home.batches.rowCount() == 1
+    assert home.batches.index(0, 2).data().startswith("jail_bookings.xlsx")
+
+
+def test_imports_page_lists_batches_and_exports_rejected_rows(qtbot, jail_workspace: Workspace, shown,
+                                                              tmp_path: Path) -> None:
+    window = make_window(qtbot, jail_workspace)
+    page = window.show_page("Sources & imports")
+    assert page.sources.rowCount() == 1 and page.sources.index(0, 0).data() == "jail"
+    page.batch_view.selectRow(0)
+    batch = jail_workspace.batches()[0]
+    assert page.problems.rowCount() == len(jail_workspace.row_problems(batch.id))
+    shown.file_to_save = tmp_path / "rejects.xlsx"
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrote" in window.message.text(), timeout=10_000)
+    sheet = openpyxl.load_workbook(tmp_path / "rejects.xlsx").worksheets[0]
+    assert sheet.max_row >= 1
+
+
+def test_people_search_and_a_persons_records(qtbot, jail_workspace: Workspace) -> None:
+    window = make_window(qtbot, jail_workspace)
+    page = window.show_page("People")
+    total = jail_workspace.count_records()
+    assert page.model.total == total and page.found.text() == f"{total:,} records"
+    first = page.model.row_at(0)
+    qtbot.keyClicks(page.search, first.last_name[:4])
+    qtbot.waitUntil(lambda: page.model.total < total, timeout=5000)
+    assert all(first.last_name[:4].lower() in f"{r.last_name} {r.first_name}".lower()
+               for r in page.model.rows)
+    page.view.selectionModel().select(page.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                      | QItemSelectionModel.SelectionFlag.Rows)
+    person = page.model.row_at(0).person
+    assert page.person_records.rowCount() == len(jail_workspace.person_records(person))
+    assert person in page.person_title.text()
+    assert page.timeline.records
+    page.timeline.grab()  # paints without error
+
+
+def test_audit_log_lists_entries_and_verifies(qtbot, jail_workspace: Workspace) -> None:
+    window = make_window(qtbot, jail_workspace)
+    page = window.show_page("Audit log")
+    actions = [page.entries.index(r, 3).data() for r in range(page.entries.rowCount())]
+    assert "import" in actions and "init" in actions
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "intact" in page.verdict.text(), timeout=5000)
+
+
+def test_lock_closes_the_store_and_the_passphrase_opens_it_again(qtbot, workspace: Workspace,
+                                                                 passphrase: str) -> None:
+    window = make_window(qtbot, workspace)
+    window.lock()
+    assert window.workspace is None
+    dialog = window.unlock_dialog
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.passphrase, "wrong one")
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    assert window.workspace is None and "does not open" in dialog.problem.text()
+    qtbot.keyClicks(dialog.passphrase, passphrase)
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=5000)
+    assert window.centralWidget().isVisible()
+
+
+def test_idle_lock_fires_after_the_quiet_time_and_activity_postpones_it(qtbot) -> None:
+    locked: list[int] = []
+    idle = IdleLock(lambda: locked.append(1), 1)
+    idle.timer.setInterval(80)
+    idle.restart()
+    qtbot.waitUntil(lambda: bool(locked), timeout=2000)
+    idle.set_minutes(0)
+    assert not idle.timer.isActive()
+
+
+def test_settings_page_keeps_the_idle_time(qtbot, workspace: Workspace) -> None:
+    window = make_window(qtbot, workspace)
+    page = window.show_page("Settings")
+    page.idle.setValue(5)
+    from ddj_desktop.gui import settings
+
+    assert settings.idle_minutes() == 5
+    assert window.idle_lock.minutes == 5
+    assert workspace.user_name in page.user.text()
