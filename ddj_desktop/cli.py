@@ -162,6 +162,27 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        ws.backup(Path(args.out))
+    print(f"Wrote an encrypted backup to {args.out} (same passphrase); it was opened and checked.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    user = args.user or os.environ.get("DDJ_USER") or None
+    restored, aside = Workspace.restore(
+        Path(args.backup), Path(args.store), passphrase(args), user=user, password=user_password(args, user),
+        replace=args.replace,
+    )
+    with restored as ws:
+        counts = ws.counts()
+    print(f"Restored {args.store} from {args.backup}: {counts['records']} records.")
+    if aside:
+        print(f"The store it replaced was kept as {aside}.")
+    return 0
+
+
 def cmd_passphrase(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         new = passphrase(args, confirm=True, env="DDJ_NEW_PASSPHRASE", file_attr="new_passphrase_file",
@@ -328,6 +349,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = _store_command(sub, "passphrase", cmd_passphrase, "change the store passphrase (re-encrypts the store)")
     p.add_argument("--new-passphrase-file", metavar="FILE",
                    help="read the new passphrase from FILE (else DDJ_NEW_PASSPHRASE, else a prompt)")
+
+    p = _store_command(sub, "backup", cmd_backup, "write an encrypted backup of the store (checked before done)")
+    p.add_argument("--out", required=True, metavar="FILE.ddj", help="the backup file to write (must not exist)")
+
+    p = sub.add_parser("restore", help="restore a store from a backup (admins)",
+                       description="restore a store from an encrypted backup; the backup is opened and checked "
+                       "first, and a store already at STORE is set aside (with --replace), never overwritten")
+    p.add_argument("backup", metavar="BACKUP", help="the backup file")
+    p.add_argument("store", metavar="STORE", help="where to restore it")
+    p.add_argument("--replace", action="store_true", help="set aside the store at STORE and restore in its place")
+    p.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE")
+    p.add_argument("--user", metavar="NAME", help="act as this user (an admin of the backup)")
+    p.set_defaults(func=cmd_restore)
 
     p = _store_command(sub, "users", cmd_users, "list users, add one, or set a password (admins)")
     p.add_argument("--add", metavar="NAME", help="add a user (password from a prompt or DDJ_NEW_USER_PASSWORD)")

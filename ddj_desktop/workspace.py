@@ -357,6 +357,38 @@ class Workspace:
             self._audit(session, "user_password", name=target.name)
 
     # -- store ---------------------------------------------------------------------------------------------
+    def backup(self, destination: Path) -> Path:
+        """Write an encrypted copy of the store (same passphrase) to `destination`, checked before it is kept."""
+        self._require("backup")
+        self.store.backup(Path(destination))
+        with self.store.session() as session:
+            self._audit(session, "backup", file=Path(destination).name)
+        return Path(destination)
+
+    @classmethod
+    def restore(
+        cls, backup: Path, destination: Path, passphrase: str, *, user: str | None = None,
+        password: str | None = None, replace: bool = False,
+    ) -> tuple[Workspace, Path | None]:
+        """The store restored from `backup` at `destination` (an admin of the backup acting), and where the
+        store it replaced was set aside. A backup that does not open is never restored."""
+        from ddj_desktop.store.backup import restore_backup, undo_restore
+
+        aside = restore_backup(Path(backup), Path(destination), passphrase, replace=replace)
+        try:
+            restored = cls.open(Path(destination), passphrase, user=user, password=password)
+            try:
+                restored._require("restore")
+            except BaseException:
+                restored.close()
+                raise
+        except BaseException:
+            undo_restore(Path(destination), aside)  # the backup's users said no: put everything back
+            raise
+        with restored.store.session() as session:
+            restored._audit(session, "restore", file=Path(backup).name, replaced=aside.name if aside else None)
+        return restored, aside
+
     def change_passphrase(self, new_passphrase: str) -> None:
         """Re-encrypt the store under a new passphrase (do this when someone who knew it leaves)."""
         self._require("change_passphrase")

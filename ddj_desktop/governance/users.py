@@ -20,11 +20,11 @@ ROLES = ("admin", "analyst", "reviewer", "viewer")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "view_summary", "view_identity", "view_details", "import", "link", "review", "export", "report",
-        "manage_sources", "manage_users", "change_passphrase", "audit",
+        "manage_sources", "manage_users", "change_passphrase", "audit", "backup", "restore",
     }),
     "analyst": frozenset({
         "view_summary", "view_identity", "view_details", "import", "link", "review", "export", "report",
-        "manage_sources", "audit",
+        "manage_sources", "audit", "backup",
     }),
     "reviewer": frozenset({"view_summary", "view_identity", "review"}),
     "viewer": frozenset({"view_summary", "report"}),

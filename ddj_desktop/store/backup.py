@@ -93,4 +93,12 @@ def restore_backup(backup: Path, destination: Path, passphrase: str, *, replace:
     return set_aside
 
 
-__all__ = ["restore_backup", "write_backup"]
+
+def undo_restore(destination: Path, set_aside: Path | None) -> None:
+    """Put back what `restore_backup` replaced (the restored copy is removed)."""
+    destination.unlink(missing_ok=True)
+    if set_aside is not None:
+        os.replace(set_aside, destination)
+
+
+__all__ = ["restore_backup", "undo_restore", "write_backup"]

@@ -186,3 +186,43 @@ def test_demo_prints_what_landed_per_source(tmp_path: Path, capsys):
         assert any(line.startswith(source) for line in out.splitlines()), source
     assert "records from 8 sources" in out
     assert (tmp_path / "demo" / "sample-county.ddj").exists()
+
+
+def test_backup_and_restore_from_the_command_line(tmp_path: Path, capsys):
+    store = tmp_path / "county.ddj"
+    run(["init", str(store)])
+    run(["sources", str(store), "--set", "jail"])
+    backup = tmp_path / "county-backup.ddj"
+    assert run(["backup", str(store), "--out", str(backup)]) == 0
+    assert "checked" in capsys.readouterr().out
+    run(["sources", str(store), "--set", "ems"])
+    assert run(["restore", str(backup), str(store)]) != 0
+    assert "already exists" in capsys.readouterr().err
+    assert run(["restore", str(backup), str(store), "--replace"]) == 0
+    out = capsys.readouterr().out
+    assert "county.ddj.before-restore" in out
+    with Workspace.open(store, PASSPHRASE) as ws:
+        assert [s.name for s in ws.sources()] == ["jail"]
+        assert "restore" in [e["action"] for e in ws.audit_entries()]
+    with Workspace.open(tmp_path / "county.ddj.before-restore", PASSPHRASE) as before:
+        assert "backup" in [e["action"] for e in before.audit_entries()]
+
+
+def test_only_an_admin_of_the_backup_may_restore_it(tmp_path: Path, capsys, monkeypatch):
+    store = tmp_path / "county.ddj"
+    run(["init", str(store), "--user", "ana"])
+    monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "ana-pw")
+    run(["users", str(store), "--set-password", "ana"])
+    monkeypatch.setenv("DDJ_USER", "ana")
+    monkeypatch.setenv("DDJ_USER_PASSWORD", "ana-pw")
+    monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "al-pw")
+    run(["users", str(store), "--add", "al", "--role", "analyst"])
+    backup = tmp_path / "b.ddj"
+    monkeypatch.setenv("DDJ_USER", "al")
+    monkeypatch.setenv("DDJ_USER_PASSWORD", "al-pw")
+    assert run(["backup", str(store), "--out", str(backup)]) == 0
+    before = file_digest(store)
+    assert run(["restore", str(backup), str(store), "--replace"]) != 0
+    assert "does not allow" in capsys.readouterr().err
+    assert file_digest(store) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.ddj", "county.ddj"]
