@@ -23,6 +23,7 @@ class Column:
     value: Callable[[Any], Any]
     sort_key: str | None = None  # for PagedTableModel: the store's name of this sort order
     align_right: bool = False
+    stretch: bool = False  # takes the table's spare width (the long text column)
 
 
 def _display(value: Any) -> str:
@@ -78,23 +79,32 @@ class _TableModel(QAbstractTableModel):
 class ListTableModel(_TableModel):
     """A small table held in memory (sources, batches, audit entries); sorting is done here."""
 
+    sorted_by: tuple[int, Qt.SortOrder] | None = None
+
     def set_rows(self, rows: Sequence[Any]) -> None:
+        """Replace every row (kept in the order the view sorts by, if it sorts)."""
         self.beginResetModel()
         self.rows = list(rows)
+        if self.sorted_by is not None:
+            self._sort_rows(*self.sorted_by)
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
             return
+        self.sorted_by = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._sort_rows(column, order)
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
         value = self.columns[column].value
 
         def key(row: Any) -> tuple[bool, Any]:
             v = value(row)
             return (v is None, v if isinstance(v, int | float) else _display(v).lower())
 
-        self.layoutAboutToBeChanged.emit()
         self.rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
-        self.layoutChanged.emit()
 
 
 class PagedTableModel(_TableModel):

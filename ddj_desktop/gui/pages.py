@@ -65,16 +65,27 @@ def table_view(model: Any, name: str, *, sortable: bool = True) -> QTableView:
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setStretchLastSection(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
     return view
 
 
 def fit_columns(view: QTableView, widest: int = 320) -> None:
+    """Columns as wide as their contents (up to `widest`); a `stretch` column also takes the spare width."""
     view.resizeColumnsToContents()
-    for c in range(view.model().columnCount()):
+    model = view.model()
+    columns = getattr(model, "columns", ())
+    for c in range(model.columnCount()):
         view.setColumnWidth(c, min(view.columnWidth(c) + 12, widest))
+    stretch = [c for c, column in enumerate(columns) if column.stretch]
+    if stretch:
+        c = stretch[0]
+        view.resizeColumnToContents(c)  # the long text column is not capped ...
+        # (less a scroll bar's width: one may appear once the rows arrive)
+        room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
+        spare = room - sum(view.columnWidth(i) for i in range(model.columnCount()))
+        view.setColumnWidth(c, view.columnWidth(c) + max(spare, 12))  # ... and fills what is left
 
 
 class Page(QWidget):
@@ -183,14 +194,14 @@ class HomePage(Page):
 # -- Sources & imports ---------------------------------------------------------------------------------------
 SOURCE_COLUMNS = (
     Column("Source", lambda s: s.name),
-    Column("Name", lambda s: s.display_name),
+    Column("Name", lambda s: s.display_name, stretch=True),
     Column("Intercept", lambda s: "unknown" if s.intercept is None else s.intercept),
     Column("Records", lambda s: s.records, align_right=True),
 )
 BATCH_COLUMNS = (
     Column("Imported", lambda b: b.imported_at.replace("T", " ")[:16]),
     Column("Source", lambda b: b.source),
-    Column("File", lambda b: b.file_name),
+    Column("File", lambda b: b.file_name, stretch=True),
     Column("New", lambda b: b.rows_imported, align_right=True),
     Column("Duplicate", lambda b: b.rows_duplicate, align_right=True),
     Column("Rejected", lambda b: b.rows_rejected, align_right=True),
@@ -200,9 +211,10 @@ BATCH_COLUMNS = (
     Column("By", lambda b: b.user_name),
 )
 PROBLEM_COLUMNS = (
-    Column("File", lambda p: p[0]),
     Column("Row", lambda p: p[1], align_right=True),
-    Column("What happened", lambda p: ("rejected: " if p[3] else "imported without a value: ") + p[2]),
+    Column("Result", lambda p: "rejected" if p[3] else "imported, value left out"),
+    Column("Reason", lambda p: p[2], stretch=True),
+    Column("File", lambda p: p[0]),
 )
 
 
@@ -229,6 +241,9 @@ class ImportsPage(Page):
         self.batch_view = table_view(self.batches, "Imports")
         self.problem_view = table_view(self.problems, "Rows of the selected import with problems")
         self.batch_view.selectionModel().selectionChanged.connect(self._batch_selected)
+        self.source_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.batch_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.problem_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         splitter = QSplitter(Qt.Orientation.Vertical)
         for label, view in (("Sources", self.source_view), ("Imports", self.batch_view),
                             ("Problems in the selected import", self.problem_view)):
@@ -240,7 +255,7 @@ class ImportsPage(Page):
             box_layout.addWidget(caption)
             box_layout.addWidget(view)
             splitter.addWidget(box)
-        splitter.setSizes([160, 260, 200])
+        splitter.setSizes([230, 260, 200])
         self.layout_.addWidget(splitter, 1)
 
     def refresh(self) -> None:
@@ -300,6 +315,11 @@ class MatchingPage(Page):
         row.addStretch(1)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.state)
+        self.last_run = note("")
+        self.layout_.addWidget(self.last_run)
+        self.layout_.addWidget(note("The review queue, with each uncertain pair's evidence field by field, will "
+                                    "appear on this page; until then <tt>ddj-desktop review</tt> and "
+                                    "<tt>ddj-desktop explain</tt> show it on the command line."))
         self.layout_.addStretch(1)
 
     def refresh(self) -> None:
@@ -316,12 +336,29 @@ class MatchingPage(Page):
 
     def run_linkage(self) -> None:
         ws = self.workspace
+        self.run_button.setEnabled(False)
         job = self.window_.workers.run(
             lambda progress: ws.link(progress=progress),  # type: ignore[attr-defined]
-            lambda _: (self.window_.status("Matching finished."), self.refresh()),
-            title="Matching records", writes=True, parent=self,
+            self._linked, title="Matching records", writes=True, parent=self,
+            failed=self._failed,
         )  # fmt: skip
         self.window_.progress_panel.follow(job)
+
+    def _linked(self, summary: Any) -> None:
+        self.run_button.setEnabled(True)
+        self.refresh()
+        self.last_run.setText(
+            f"Last run: {getattr(summary, 'records', 0):,} records linked into <b>{getattr(summary, 'persons', 0):,} "
+            f"people</b>; {getattr(summary, 'review_pairs', 0):,} pairs wait for a reviewer; "
+            f"{getattr(summary, 'merges', 0):,} merges and {getattr(summary, 'splits', 0):,} splits of earlier people."
+        )
+        self.window_.status("Matching finished.")
+
+    def _failed(self, err: BaseException) -> None:
+        from ddj_desktop.gui.workers import report_error
+
+        self.run_button.setEnabled(True)
+        report_error(err, self)
 
 
 # -- Pages still to come -------------------------------------------------------------------------------------
@@ -375,7 +412,7 @@ AUDIT_COLUMNS = (
     Column("When", lambda e: str(e["at"]).replace("T", " ")[:19]),
     Column("User", lambda e: e["user"]),
     Column("Action", lambda e: e["action"]),
-    Column("Details", lambda e: _details(e["details"])),
+    Column("Details", lambda e: _details(e["details"]), stretch=True),
 )
 
 
@@ -396,6 +433,7 @@ class AuditPage(Page):
         self.layout_.addLayout(row)
         self.entries = ListTableModel(AUDIT_COLUMNS)
         self.view = table_view(self.entries, "Audit log entries")
+        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.layout_.addWidget(self.view, 1)
 
     def refresh(self) -> None:

@@ -128,18 +128,20 @@ class PeoplePage(Page):
         self.timeline = Timeline()
         self.person_records = ListTableModel(RECORD_COLUMNS[4:])
         self.person_view = table_view(self.person_records, "The person's records")
+        self.person_view.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # by start: the person's history in order
         person = QWidget()
         person_layout = QVBoxLayout(person)
         person_layout.setContentsMargins(0, 6, 0, 0)
         person_layout.addWidget(self.person_title)
         person_layout.addWidget(self.timeline)
         person_layout.addWidget(self.person_view, 1)
-        person_layout.addWidget(note("Links to review this person's possible matches appear here once "
-                                     "Matching is available."))
+        person_layout.addWidget(note("<span style='color:gray'>Reviewing this person's uncertain matches will "
+                                     "be one click from here once the review queue is on the Matching page."
+                                     "</span>"))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
         splitter.addWidget(person)
-        splitter.setSizes([300, 300])
+        splitter.setSizes([250, 450])
         self.layout_.addWidget(splitter, 1)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -175,8 +177,10 @@ class PeoplePage(Page):
         if person and records:
             names = sorted({f"{r.last_name or '?'}, {r.first_name or '?'}" for r in records})
             sources = len({r.source for r in records})
-            self.person_title.setText(f"<b>{person}</b>: {html.escape('; '.join(names[:3]))} &mdash; {len(records)} records "
-                                      f"from {sources} source{'s' if sources != 1 else ''}")
+            self.person_title.setText(
+                f"<b>{person}</b>: {html.escape('; '.join(names[:3]))} &mdash; {len(records)} "
+                f"record{'s' if len(records) != 1 else ''} from {sources} source{'s' if sources != 1 else ''}"
+            )
             fit_columns(self.person_view, 220)
         else:
             self.person_title.setText("<b>Select a record to see everything known about that person.</b>")

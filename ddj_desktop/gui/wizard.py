@@ -186,8 +186,14 @@ class FilesPage(QWizardPage):
         buttons.addWidget(add)
         buttons.addWidget(self.remove)
         buttons.addStretch(1)
+        self.empty_hint = QLabel("No files yet: <b>Add files...</b>, or drag them here from Explorer or Finder.")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("color: palette(dark); padding: 24px;")
+        files = QVBoxLayout()
+        files.addWidget(self.empty_hint)
+        files.addWidget(self.list, 1)
         row = QHBoxLayout()
-        row.addWidget(self.list, 1)
+        row.addLayout(files, 1)
         row.addLayout(buttons)
         self.source = QComboBox()
         self.source.setEditable(True)
@@ -258,6 +264,7 @@ class FilesPage(QWizardPage):
         event.acceptProposedAction()
 
     def isComplete(self) -> bool:
+        self.empty_hint.setVisible(self.list.count() == 0)
         return bool(self.list.count() and self.source_name())
 
     def validatePage(self) -> bool:
@@ -371,7 +378,7 @@ class TablePage(_BusyPage):
         self.plan.proposal = None
         table = self.plan.table
         skipped = table.skipped_counts()
-        skipped_text = "; ".join(f"{n:,} {reason}" for reason, n in skipped.most_common()) or "none"
+        skipped_text = "; ".join(f"{reason} ({n:,})" for reason, n in skipped.most_common()) or "none"
         notes = " ".join(table.source.notes)
         self.summary.setText(
             f"<b>{html.escape(table.label)}</b>: header on row {table.header_row_number}, {len(table.header)} "
@@ -421,7 +428,9 @@ class MappingPage(QWizardPage):
         profile_row = QHBoxLayout()
         profile_row.addWidget(self.profile_name, 1)
         profile_row.addWidget(save)
-        form.addRow("Profile &name:", profile_row)
+        profile_label = QLabel("Profile &name:")
+        profile_label.setBuddy(self.profile_name)
+        form.addRow(profile_label, profile_row)
         form.addRow("", self.saved)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -552,7 +561,7 @@ RECORD_PREVIEW = (
     Column("Start", lambda r: (r.get("event_start") or "")[:16].replace("T", " ")),
     Column("End", lambda r: (r.get("event_end") or "")[:16].replace("T", " ")),
 )
-PROBLEM_PREVIEW = (Column("Row", lambda p: p.row_number), Column("Reason", lambda p: p.reason))
+PROBLEM_PREVIEW = (Column("Row", lambda p: p.row_number), Column("Reason", lambda p: p.reason, stretch=True))
 
 
 class PreviewPage(_BusyPage):
@@ -615,7 +624,7 @@ class PreviewPage(_BusyPage):
 
 # -- 5. import and summary -----------------------------------------------------------------------------------
 SUMMARY_COLUMNS = (
-    Column("File", lambda b: b.label),
+    Column("File", lambda b: b.label, stretch=True),
     Column("Read", lambda b: b.rows_read, align_right=True),
     Column("New", lambda b: b.imported, align_right=True),
     Column("Updated", lambda b: b.updated, align_right=True),
@@ -666,7 +675,6 @@ class ImportPage(_BusyPage):
         plan, ws = self.plan, self.wizard_.workspace
         profile_file = self.wizard_.write_profile(self.wizard_.mapping_page.profile())
         files, source, sheet = list(plan.files), plan.source, plan.sheet
-        self.wizard_.button(QWizard.WizardButton.CancelButton).setEnabled(False)
         self.run(
             lambda progress: ws.import_files(files, source, mapping_file=profile_file, sheet=sheet, progress=progress),
             self._imported, "Importing", writes=True,
@@ -683,13 +691,18 @@ class ImportPage(_BusyPage):
         for path in self.plan.files:
             settings.remember_source(path.name, self.plan.source)
         self.cancel_button.hide()
-        self.wizard_.button(QWizard.WizardButton.CancelButton).setEnabled(True)
-        self.setSubTitle("Done.")
+        self.setSubTitle("Finished: the records are in the store, and the import is in the audit log.")
         new = sum(b.imported for b in summaries)
+        left_out: dict[str, int] = {}
+        for batch in summaries:
+            for reason, count in batch.skipped.items():
+                left_out[reason] = left_out.get(reason, 0) + count
+        left_text = "; ".join(f"{reason} ({n:,})" for reason, n in sorted(left_out.items(), key=lambda i: -i[1]))
         self.result.setText(
             f"<b>{new:,} new records</b> in {html.escape(self.plan.source)}; "
             f"{sum(b.updated for b in summaries):,} updated, {sum(b.duplicate for b in summaries):,} duplicates "
             f"(already in the store), <b>{sum(b.rejected for b in summaries):,} rejected</b>."
+            + (f"<br>Left out: {html.escape(left_text)}." if left_text else "")
         )
         self.batches.set_rows(summaries)
         fit_columns(self.view, 360)
@@ -698,7 +711,6 @@ class ImportPage(_BusyPage):
 
     def on_failed(self, err: BaseException) -> None:
         self.cancel_button.hide()
-        self.wizard_.button(QWizard.WizardButton.CancelButton).setEnabled(True)
         self.setSubTitle("Not imported.")
         self.result.setText("<b>Nothing was imported.</b> The store is as it was. Close the wizard and try "
                             "again when the problem is fixed.")
@@ -731,6 +743,7 @@ class ImportWizard(QWizard):
         self.setWindowTitle("Import files")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)  # the import page has its own
         self.files_page = FilesPage(self)
         self.table_page = TablePage(self)
         self.mapping_page = MappingPage(self)
@@ -748,8 +761,10 @@ class ImportWizard(QWizard):
         return path
 
     def reject(self) -> None:
-        if self.workers.busy() and any(p.job for p in (self.table_page, self.preview_page, self.import_page)):
-            for page in (self.table_page, self.preview_page):
-                if page.job is not None:
-                    page.job.cancel()
+        if self.import_page.job is not None:
+            self.import_page.cancel()  # stay open until the store has rolled back and says so
+            return
+        for page in (self.table_page, self.preview_page):
+            if page.job is not None:
+                page.job.cancel()
         super().reject()

@@ -134,3 +134,21 @@ def test_source_guess_from_file_names() -> None:
     assert guess_source("Booking_Report_Jan.xlsx") == "jail"
     assert guess_source("nemsis_export.csv") == "ems"
     assert guess_source("something.xlsx") is None
+
+
+def test_cancel_during_the_import_keeps_nothing(qtbot, workspace: Workspace, samples: Path, shown) -> None:
+    wizard = make_wizard(qtbot, workspace)
+    wizard.files_page.add_files([samples / "ed_mercy_regional.xlsx"])
+    next_page(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.table_page.done, timeout=20_000)
+    next_page(qtbot, wizard)
+    next_page(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.preview_page.done, timeout=30_000)
+    next_page(qtbot, wizard)  # Import
+    page = wizard.import_page
+    wizard.reject()  # closing the window while importing cancels, and the wizard stays open
+    assert wizard.isVisible()
+    qtbot.waitUntil(lambda: page.done, timeout=30_000)
+    assert "Nothing was imported" in page.result.text()
+    assert workspace.counts()["records"] == 0
+    assert not shown.errors  # a cancel is not an error
