@@ -183,3 +183,41 @@ def test_cancel_while_writing_leaves_nothing(workspace: Workspace, tmp_path: Pat
     assert workspace.counts()["records"] == 0
     assert workspace.batches() == []
     assert "import" not in {e["action"] for e in workspace.audit_entries()}
+
+
+def test_every_sheet_or_the_one_named(workspace: Workspace, tmp_path: Path):
+    book = openpyxl.Workbook()
+    for title, prefix in (("January", "J"), ("February", "F")):
+        sheet = book.create_sheet(title)
+        sheet.append(HEADER)
+        for n in range(3):
+            sheet.append([f"{prefix}{n}", n, f"DOE{prefix}, ANN", dt.datetime(1980, 1, 1 + n), "F", "W",
+                          dt.datetime(2024, 1, 1), None, "N"])  # fmt: skip
+    book.remove(book["Sheet"])
+    path = tmp_path / "two_months.xlsx"
+    book.save(path)
+    [february] = workspace.import_files([path], "jail", sheet="February")
+    assert (february.label, february.imported) == ('two_months.xlsx, sheet "February"', 3)
+    batches = workspace.import_files([path], "jail")
+    assert [(b.label.split('"')[1], b.imported, b.duplicate) for b in batches] == [
+        ("January", 3, 0), ("February", 0, 3)
+    ]
+    with pytest.raises(ImportFileError, match="March"):
+        workspace.import_files([path], "jail", sheet="March")
+
+
+def test_a_wide_flat_file_imports(workspace: Workspace, tmp_path: Path):
+    """NEMSIS and HMIS flat files carry hundreds of columns; every one is kept."""
+    extra = [f"eVitals.{n:02d}" for n in range(1, 400)]
+    header = ["eRecord.01", "ePatient.02", "ePatient.03", "ePatient.17", *extra]
+    lines = [",".join(header)]
+    for n in range(50):
+        last, first = ("ADAMS", "BAKER", "CRUZ", "DIAZ", "EVANS")[n % 5], ("ANA", "BO", "CY", "DEE")[n % 4]
+        lines.append(",".join([f"R{n}", last, first, "1980-01-02", *(str(n) for _ in extra)]))
+    path = tmp_path / "nemsis_flat.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [batch] = workspace.import_files([path], "ems")
+    assert batch.imported == 50
+    record = records(workspace)["R7"]
+    assert (record.last_name, record.first_name, record.dob) == ("CRUZ", "DEE", "1980-01-02")
+    assert len(record.attributes) == len(extra) and record.attributes["eVitals.399"] == "7"
