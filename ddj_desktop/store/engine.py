@@ -40,13 +40,14 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _uri(path: Path, mode: str) -> str:
-    return f"file:{quote(str(path.resolve()))}?mode={mode}"
+def _uri(path: Path, mode: str, immutable: bool = False) -> str:
+    return f"file:{quote(str(path.resolve()))}?mode={mode}" + ("&immutable=1" if immutable else "")
 
 
-def _raw_connect(path: Path, passphrase: str, mode: str) -> sqlcipher3.dbapi2.Connection:
-    """A keyed SQLCipher connection; `mode` is 'ro', 'rw' or 'rwc' (create)."""
-    con = dbapi.connect(_uri(path, mode), uri=True, check_same_thread=False, isolation_level=None)
+def _raw_connect(path: Path, passphrase: str, mode: str, *, immutable: bool = False) -> sqlcipher3.dbapi2.Connection:
+    """A keyed SQLCipher connection; `mode` is 'ro', 'rw' or 'rwc' (create). `immutable`: read the file as it
+    lies, ignoring locks and any journal beside it."""
+    con = dbapi.connect(_uri(path, mode, immutable), uri=True, check_same_thread=False, isolation_level=None)
     # SQLCipher would print HMAC failures (a wrong passphrase) to stderr; we say it in words instead.
     con.execute("PRAGMA cipher_log_level = NONE")
     # The key must come before anything that reads the file.
@@ -76,8 +77,58 @@ def describe_non_store(path: Path) -> str | None:
     return None
 
 
+def hot_journal(path: Path) -> bool:
+    """Whether a command killed mid-write left a rollback journal beside the store that SQLite must play back.
+
+    SQLite zeroes a journal's first bytes until it has synced it, so a journal starting with a zero byte (or an
+    empty one) holds nothing to roll back.
+    """
+    try:
+        with path.with_name(path.name + "-journal").open("rb") as f:
+            return f.read(1) not in (b"", b"\x00")
+    except OSError:
+        return False
+
+
+def _wrong_passphrase(path: Path) -> WrongPassphrase:
+    return WrongPassphrase(
+        f"The passphrase does not open {path.name}.",
+        hint="Check the passphrase and try again (it is case-sensitive). "
+        "If it is right, the file is damaged: restore it from a backup.",
+    )
+
+
+def _roll_back_hot_journal(path: Path, passphrase: str) -> None:
+    """Restore the store as it was before a command that was killed mid-write, once `passphrase` is proven.
+
+    A read-only connection cannot roll a hot journal back ("attempt to write a readonly database"), and any
+    writable one rolls it back on its first read, whatever its key (SQLCipher copies the encrypted pages back
+    as they are). So the passphrase is first tried on page 1 of the file as it lies (immutable: journal and
+    locks ignored, nothing written); only then does a writable connection roll back.
+    """
+    con = _raw_connect(path, passphrase, "ro", immutable=True)
+    try:
+        con.execute("PRAGMA schema_version").fetchone()  # decrypts page 1 only
+    except dbapi.DatabaseError as exc:
+        raise _wrong_passphrase(path) from exc
+    finally:
+        con.close()
+    con = _raw_connect(path, passphrase, "rw")
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except dbapi.DatabaseError as exc:
+        translated = translate(exc, path)
+        raise (damaged(path) if translated is exc else translated) from exc
+    finally:
+        con.close()
+
+
 def check_unlocks(path: Path, passphrase: str) -> None:
-    """Return if `passphrase` opens the store at `path`; raise a StoreError that says why not. Writes nothing."""
+    """Return if `passphrase` opens the store at `path`; raise a StoreError that says why not.
+
+    Writes nothing, except one thing and only under the right passphrase: the rollback of what a command killed
+    mid-write left half done (a hot journal), which SQLite requires before the store can be read.
+    """
     if not path.exists():
         raise StoreError(f"There is no store at {path}.", hint="Check the path, or create one with `ddj-desktop init`.")
     if path.is_dir():
@@ -87,15 +138,13 @@ def check_unlocks(path: Path, passphrase: str) -> None:
         raise NotAStore(f"{path.name} is not a DDJ store: {reason}.", hint="Pick the .ddj file that DDJ Desktop created.")
     if not passphrase:
         raise WrongPassphrase(f"No passphrase was given for {path.name}.", hint="Type the store's passphrase.")
+    if hot_journal(path):
+        _roll_back_hot_journal(path, passphrase)
     con = _raw_connect(path, passphrase, "ro")
     try:
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except dbapi.DatabaseError as exc:
-        raise WrongPassphrase(
-            f"The passphrase does not open {path.name}.",
-            hint="Check the passphrase and try again (it is case-sensitive). "
-            "If it is right, the file is damaged: restore it from a backup.",
-        ) from exc
+        raise _wrong_passphrase(path) from exc
     finally:
         con.close()
     con = _raw_connect(path, passphrase, "ro")
