@@ -266,6 +266,108 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def cmd_county(args: argparse.Namespace) -> int:
+    """Show, or load, the county settings that ROI forms and the consent register need."""
+    from ddj_desktop.consent import settings as county
+
+    if args.example:
+        print(county.EXAMPLE_TOML, end="")
+        return 0
+    with open_workspace(args) as ws:
+        if args.load:
+            ws.set_county_settings(Path(args.load).read_text(encoding="utf-8"))
+            print(f"County settings loaded from {args.load}.")
+        current = ws.county_settings()
+    if current is None:
+        print("No county settings yet. Start from `ddj-desktop county STORE --example`, edit, then --load it.")
+    elif not args.load:
+        print(current.to_toml(), end="")
+    return 0
+
+
+def _persons_from(args: argparse.Namespace) -> list[str]:
+    import csv
+
+    persons = list(args.person or [])
+    if args.persons_file:
+        with open(args.persons_file, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                value = row.get("person_id") or row.get("person") or ""
+                if value.strip():
+                    persons.append(value.strip())
+    if not persons:
+        raise DdjError("Say whose form to print: --person ID (repeatable) or --persons-file FILE.csv.")
+    return persons
+
+
+def cmd_roi(args: argparse.Namespace) -> int:
+    """Print numbered release-of-information forms, pre-filled, for one person or a list."""
+    progress = TerminalProgress()
+    with open_workspace(args) as ws:
+        printed = ws.roi_forms(_persons_from(args), out=Path(args.out) if args.out else None,
+                               out_dir=Path(args.out_dir) if args.out_dir else None, template=args.template,
+                               progress=progress)
+    progress.done()
+    for form in printed:
+        print(f"{form.number}  {form.person}  {form.file}")
+    print(f"{len(printed)} form(s) written. When one comes back signed, record it with "
+          "`ddj-desktop consents STORE record --form NUMBER ...`.")
+    return 0
+
+
+def _print_consents(rows: list) -> None:  # type: ignore[type-arg]
+    if not rows:
+        print("No consents.")
+        return
+    print(f"{'#':>4} {'person':<8} {'status':<9} {'signed':<10} {'ends':<10} {'form':<10}  receiving / categories")
+    for c in rows:
+        ends = f"rev {c.revoked_on}" if c.revoked_on else c.expires_on or (c.expiry_event or "")[:10]
+        print(f"{c.id:>4} {c.person:<8} {c.status:<9} {c.signed_on:<10} {ends:<10} {c.form_number or '-':<10}  "
+              f"{','.join(c.receiving)} / {','.join(x['key'] for x in c.categories)}")
+
+
+def cmd_consents(args: argparse.Namespace) -> int:
+    """Record, revoke and list signed releases of information."""
+    with open_workspace(args) as ws:
+        if args.action == "record":
+            artifact = None
+            if args.signed_file:
+                artifact = (Path(args.signed_file).name, Path(args.signed_file).read_bytes())
+            info = ws.record_consent(
+                args.person, form=args.form, template=args.template, disclosing=_split(args.disclosing),
+                receiving=_split(args.receiving), categories=_split(args.categories), purposes=_split(args.purposes),
+                signed_on=args.signed, expires_on=args.expires, expiry_event=args.expiry_event,
+                representative=args.representative, representative_authority=args.authority, artifact=artifact,
+                note=args.note,
+            )  # fmt: skip
+            print(f"Recorded consent #{info.id} for {info.person} ({info.template_id} {info.template_version}), "
+                  f"{info.status}, ends {info.expires_on or info.expiry_event}.")
+        elif args.action == "revoke":
+            info = ws.revoke_consent(args.consent, on=args.on, method=args.method, note=args.note)
+            print(f"Consent #{info.id} of {info.person} revoked from {info.revoked_on} ({info.revocation_method}). "
+                  "Earlier disclosures stay in the audit log.")
+        elif args.action == "list":
+            _print_consents(ws.consents(args.person, on=args.on))
+        else:
+            rows = ws.consents(on=args.on, expiring_only=True, within_days=args.days)
+            _print_consents(rows)
+    return 0
+
+
+def cmd_disclose(args: argparse.Namespace) -> int:
+    """Export a person's records to a named party, only under an active consent."""
+    with open_workspace(args) as ws:
+        result = ws.disclose(args.person, args.to, _split(args.categories), Path(args.out))
+    notice = " with the 42 CFR 2.32 notice and the consent's scope" if result.part2 else ""
+    print(f"Wrote {result.records} records of {result.person} for {result.party} to {result.file}{notice} "
+          f"(consent #{result.consent_id}; SHA-256 {result.sha256[:16]}…).")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The whole pipeline on the bundled sample county, in a temporary store (or in --out DIR, kept)."""
     from ddj_desktop import demo
@@ -392,6 +494,58 @@ def build_parser() -> argparse.ArgumentParser:
                        "unless --out is given")
     p.add_argument("--out", metavar="DIR", help="keep the store (and outputs) in this folder")
     p.set_defaults(func=cmd_demo)
+
+    p = _store_command(sub, "county", cmd_county,
+                       "show or load the county settings (county, partner agencies) that ROI forms need")
+    p.add_argument("--load", metavar="FILE.toml", help="load the settings from this file")
+    p.add_argument("--example", action="store_true", help="print an example settings file (no store needed)")
+
+    p = _store_command(sub, "roi", cmd_roi, "print pre-filled release-of-information forms (PDF, fillable)")
+    p.add_argument("--person", action="append", metavar="ID", help="the person (P000123); repeat for several")
+    p.add_argument("--persons-file", metavar="FILE.csv", help="a csv with a person_id column (e.g. a utilizer list)")
+    p.add_argument("--template", metavar="NAME", help="form template (multiparty-en, multiparty-es, or a .toml "
+                   "file; default: the county's)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", metavar="FILE.pdf", help="one PDF holding every form")
+    out.add_argument("--out-dir", metavar="DIR", help="one PDF per person in this folder")
+
+    p = _store_command(sub, "consents", cmd_consents, "record, revoke and list signed releases of information")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    r = actions.add_parser("record", help="record a signed form")
+    r.add_argument("--person", required=True, metavar="ID")
+    r.add_argument("--form", metavar="ROI-NUMBER", help="the number printed on the signed form")
+    r.add_argument("--template", metavar="NAME", help="the template, when the form had no number")
+    r.add_argument("--disclosing", required=True, metavar="PARTIES", help="parties initialled 'may share' (a,b)")
+    r.add_argument("--receiving", required=True, metavar="PARTIES", help="parties initialled 'may receive'")
+    r.add_argument("--categories", required=True, metavar="LIST",
+                   help="categories checked, each optionally with dates: jail,hmis:2024-01-01..2025-12-31")
+    r.add_argument("--purposes", required=True, metavar="LIST", help="purposes checked (or other:TEXT)")
+    r.add_argument("--signed", required=True, metavar="DATE", help="the date signed (YYYY-MM-DD)")
+    r.add_argument("--expires", metavar="DATE", help="the end date written on the form (default: one year)")
+    r.add_argument("--expiry-event", metavar="TEXT", help="the end event written on the form")
+    r.add_argument("--representative", metavar="NAME")
+    r.add_argument("--authority", metavar="TEXT", help="the representative's authority")
+    r.add_argument("--signed-file", metavar="SCAN.pdf", help="the scanned signed form, kept encrypted in the store")
+    r.add_argument("--note", metavar="TEXT")
+    r = actions.add_parser("revoke", help="record a revocation (received in writing)")
+    r.add_argument("consent", type=int, metavar="CONSENT", help="the consent number (#)")
+    r.add_argument("--on", metavar="DATE", help="the day the revocation was received (default: today)")
+    r.add_argument("--method", required=True, choices=("letter", "revocation form", "email", "in person", "verbal",
+                                                       "other"))
+    r.add_argument("--note", metavar="TEXT")
+    r = actions.add_parser("list", help="every consent with its status today")
+    r.add_argument("--person", metavar="ID")
+    r.add_argument("--on", metavar="DATE", help="status on this day instead of today")
+    r = actions.add_parser("expiring", help="consents ending within 30 days (or --days N)")
+    r.add_argument("--days", type=int, metavar="N")
+    r.add_argument("--on", metavar="DATE", help="from this day instead of today")
+
+    p = _store_command(sub, "disclose", cmd_disclose, "export a person's records to a party, only under an active "
+                       "consent (PDF with the 42 CFR 2.32 notice when Part 2 records are in it)")
+    p.add_argument("--person", required=True, metavar="ID")
+    p.add_argument("--to", required=True, metavar="PARTY", help="the receiving party's key (see `county`)")
+    p.add_argument("--categories", required=True, metavar="LIST", help="information categories, e.g. jail,hmis")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
 
     return parser
 

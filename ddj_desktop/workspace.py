@@ -322,6 +322,124 @@ class Workspace:
             query = query.where(Record.person_id == person_id).order_by(Record.event_start, Record.id)
             return [_record_row(r) for r in session.execute(query)]
 
+    # -- release of information and consents (ddj_desktop.consent) ----------------------------------------------
+    def county_settings(self) -> Any:
+        """The county settings the forms need (consent.settings.CountySettings), or None if not set yet."""
+        from ddj_desktop.consent import register
+
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return register.county_settings(session)
+
+    def set_county_settings(self, settings: Any) -> None:
+        """Keep the county settings (a CountySettings, or the text of a county TOML file)."""
+        from ddj_desktop.consent import register
+        from ddj_desktop.consent import settings as county
+
+        self._require("manage_sources")
+        value = county.from_toml(settings) if isinstance(settings, str) else settings
+        with self.store.session() as session:
+            register.save_settings(session, value, self.user_name)
+            self._audit(session, "county_settings", county=value.county, parties=[p.key for p in value.parties])
+
+    def roi_forms(self, persons: list[str | int], *, out: Path | None = None, out_dir: Path | None = None,
+                  template: str | None = None, progress: Progress | None = None) -> list[Any]:
+        """Print numbered, pre-filled ROI forms: all into `out`, or one file each into `out_dir`."""
+        from ddj_desktop.consent import identity, roi
+
+        self._require("export")
+        person_ids = [identity.parse_person(p) for p in persons]
+        with self.store.session() as session:
+            used, printed = roi.write_forms(session, person_ids, template_name=template, out=out, out_dir=out_dir,
+                                            user=self.user_name, progress=progress)
+            self._audit(session, "roi_forms", template=used.id, version=used.version,
+                        forms={f.number: f.person for f in printed}, files=sorted({f.file.name for f in printed}))
+        return printed
+
+    def record_consent(self, person: str | int, *, today: Any = None, **details: Any) -> Any:
+        """Record a signed ROI (see consent.register.record for the details); returns its ConsentInfo."""
+        import datetime as dt
+
+        from ddj_desktop.consent import identity, register, templates
+
+        self._require("export")
+        person_id = identity.parse_person(person)
+        today = today or dt.date.today()
+        name = details.pop("template", None)
+        template = templates.load_template(name) if name else None
+        with self.store.session() as session:
+            if template is None and not details.get("form"):
+                template = templates.load_template(register.require_settings(session).default_template)
+            consent = register.record(session, person_id=person_id, template=template, user=self.user_name,
+                                      today=today, **details)
+            self._audit(session, "consent", consent=consent.id, person=person_label(person_id),
+                        template=consent.template_id, version=consent.template_version,
+                        disclosing=consent.disclosing, receiving=consent.receiving,
+                        categories=[c["key"] for c in consent.categories], signed_on=consent.signed_on,
+                        expires_on=consent.expires_on, artifact_sha256=consent.artifact_sha256)
+            return register.info(consent, today, register.require_settings(session).expiring_days,
+                                 person_label(person_id))
+
+    def revoke_consent(self, consent_id: int, *, on: Any = None, method: str, note: str | None = None,
+                       today: Any = None) -> Any:
+        """Record that consent `consent_id` was revoked (received on `on`, by `method`); returns its ConsentInfo."""
+        import datetime as dt
+
+        from ddj_desktop.consent import register
+
+        self._require("export")
+        today = today or dt.date.today()
+        day = register.parse_date(on, "revocation date") or today
+        with self.store.session() as session:
+            consent = register.revoke(session, consent_id, on=day, method=method, note=note, user=self.user_name,
+                                      today=today)
+            self._audit(session, "consent_revoke", consent=consent_id, person=person_label(consent.person_id),
+                        revoked_on=consent.revoked_on, method=method)
+            return register.info(consent, today, register.require_settings(session).expiring_days,
+                                 person_label(consent.person_id))
+
+    def consents(self, person: str | int | None = None, *, on: Any = None, expiring_only: bool = False,
+                 within_days: int | None = None) -> list[Any]:
+        """Every consent (of `person`), with its status on day `on` (default today); `expiring_only`: those
+        ending within `within_days` (default: the county's warning period, 30 days)."""
+        import datetime as dt
+
+        from ddj_desktop.consent import identity, register
+
+        self._require("view_identity")
+        day = register.parse_date(on, "date") or dt.date.today()
+        person_id = identity.parse_person(person) if person is not None else None
+        with self.store.reading() as session:
+            county = register.county_settings(session)
+            soon = within_days if within_days is not None else county.expiring_days if county else 30
+            rows = [register.info(c, day, soon, person_label(c.person_id))
+                    for c in register.consents_of(session, person_id)]
+        return [r for r in rows if r.status == "expiring"] if expiring_only else rows
+
+    def disclose(self, person: str | int, to: str, categories: list[str], out: Path, *, on: Any = None) -> Any:
+        """Export a person's records of `categories` to party `to` as a PDF, only under an active consent that
+        covers them (with the 42 CFR 2.32 notice when Part 2 records are in it); audited, refusals too."""
+        import datetime as dt
+
+        from ddj_desktop.consent import disclosure, identity, register
+
+        self._require("export")
+        person_id = identity.parse_person(person)
+        day = register.parse_date(on, "date") or dt.date.today()
+        try:
+            with self.store.session() as session:
+                result = disclosure.disclose(session, person_id, person_label(person_id), to, categories, Path(out),
+                                             day, self.user_name)
+                self._audit(session, "disclose", disclosure=result.id, consent=result.consent_id,
+                            person=result.person, to=to, categories=result.categories, records=result.records,
+                            part2=result.part2, file=Path(out).name, sha256=result.sha256, on=day.isoformat())
+        except register.ConsentError as exc:
+            with self.store.session() as session:
+                self._audit(session, "disclose_refused", person=person_label(person_id), to=to,
+                            categories=list(categories), on=day.isoformat(), reason=exc.message)
+            raise
+        return result
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")

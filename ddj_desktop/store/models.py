@@ -6,7 +6,7 @@ event attributes and the original row. Everything lives inside the encrypted fil
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -139,3 +139,85 @@ class Record(Base):
     row_hash: Mapped[str | None] = mapped_column(Text)  # SHA-1 of `raw`: has next month's row changed?
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     source: Mapped[Source] = relationship()
+
+class Setting(Base):
+    """A county setting the forms need (county name, parties ...), as JSON under a key."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+
+class RoiTemplateText(Base):
+    """The exact wording of a form template, kept the first time a form is made or signed on it."""
+
+    __tablename__ = "roi_template"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template_id: Mapped[str] = mapped_column(Text)  # e.g. multiparty-en
+    version: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[str] = mapped_column(Text)
+
+
+class RoiForm(Base):
+    """One release-of-information form printed for one person; its number is on every page."""
+
+    __tablename__ = "roi_form"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    template_sha256: Mapped[str] = mapped_column(ForeignKey("roi_template.sha256"))
+    generated_at: Mapped[str] = mapped_column(Text)
+    generated_by: Mapped[str] = mapped_column(Text)
+
+
+class Consent(Base):
+    """A signed release of information: who may disclose to whom, what, until when; and its revocation."""
+
+    __tablename__ = "consent"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    form_id: Mapped[int | None] = mapped_column(ForeignKey("roi_form.id"))
+    template_sha256: Mapped[str] = mapped_column(ForeignKey("roi_template.sha256"))
+    template_id: Mapped[str] = mapped_column(Text)
+    template_version: Mapped[str] = mapped_column(Text)
+    disclosing: Mapped[list] = mapped_column(JSON)  # party keys
+    receiving: Mapped[list] = mapped_column(JSON)  # party keys
+    categories: Mapped[list] = mapped_column(JSON)  # [{key, from, to}]
+    purposes: Mapped[list] = mapped_column(JSON)
+    part2: Mapped[bool] = mapped_column(default=False)  # covers 42 CFR Part 2 records
+    signed_on: Mapped[str] = mapped_column(Text)
+    expires_on: Mapped[str | None] = mapped_column(Text)
+    expiry_event: Mapped[str | None] = mapped_column(Text)
+    representative: Mapped[str | None] = mapped_column(Text)
+    representative_authority: Mapped[str | None] = mapped_column(Text)
+    artifact_name: Mapped[str | None] = mapped_column(Text)  # the scanned signed form
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    artifact: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    revoked_on: Mapped[str | None] = mapped_column(Text)
+    revocation_method: Mapped[str | None] = mapped_column(Text)
+    revocation_note: Mapped[str | None] = mapped_column(Text)
+    revocation_recorded_at: Mapped[str | None] = mapped_column(Text)
+    revocation_recorded_by: Mapped[str | None] = mapped_column(Text)
+
+
+class Disclosure(Base):
+    """Records of one person sent to one party under one consent (the accounting of disclosures)."""
+
+    __tablename__ = "disclosure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    party: Mapped[str] = mapped_column(Text)
+    categories: Mapped[list] = mapped_column(JSON)
+    records: Mapped[int] = mapped_column(Integer)
+    part2: Mapped[bool] = mapped_column(default=False)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    disclosed_at: Mapped[str] = mapped_column(Text)
+    disclosed_by: Mapped[str] = mapped_column(Text)

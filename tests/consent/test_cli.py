@@ -1,0 +1,62 @@
+"""The roi, consents, disclose and county commands, as a script would run them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ddj_desktop.cli import run
+from ddj_desktop.workspace import Workspace
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_forms_consent_disclose_revoke_from_the_command_line(
+    county: Workspace, maria: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(county.path)
+    county.close()
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"person_id,score\n{maria},3\n", encoding="utf-8")
+    assert run(["roi", store, "--persons-file", str(listing), "--out-dir", str(tmp_path)]) == 0
+    number = capsys.readouterr().out.split()[0]
+    assert number.startswith("ROI-") and PdfReader(tmp_path / f"{maria}_{number}.pdf").get_fields()
+
+    out = tmp_path / "to-ddj.pdf"
+    assert run(["disclose", store, "--person", maria, "--to", "ddj", "--categories", "jail", "--out", str(out)]) == 1
+    assert "no consent is recorded" in capsys.readouterr().err and not out.exists()
+    assert run(["consents", store, "record", "--person", maria, "--form", number, "--disclosing", "sheriff,coc",
+                "--receiving", "ddj", "--categories", "jail,hmis", "--purposes", "care_coordination",
+                "--signed", "2026-01-02", "--expires", "2099-01-01"]) == 0
+    assert "Recorded consent #1" in capsys.readouterr().out
+    assert run(["disclose", store, "--person", maria, "--to", "ddj", "--categories", "jail", "--out", str(out)]) == 0
+    assert "Wrote 2 records" in capsys.readouterr().out and out.exists()
+    assert run(["consents", store, "list"]) == 0
+    assert "active" in capsys.readouterr().out
+    assert run(["consents", store, "revoke", "1", "--method", "letter"]) == 0
+    capsys.readouterr()
+    assert run(["disclose", store, "--person", maria, "--to", "ddj", "--categories", "jail",
+                "--out", str(tmp_path / "again.pdf")]) == 1
+    assert "was revoked" in capsys.readouterr().err
+    assert run(["audit", "list", store]) == 0
+    log = capsys.readouterr().out
+    assert "disclose " in log and "disclose_refused" in log and "consent_revoke" in log
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_county_settings_round_trip(county: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(county.path)
+    county.close()
+    assert run(["county", store]) == 0
+    shown = capsys.readouterr().out
+    assert 'county = "Juniper County"' in shown and "[[party]]" in shown
+    path = tmp_path / "county.toml"
+    path.write_text(shown.replace("Juniper County\"", "Juniper County (test)\"", 1), encoding="utf-8")
+    assert run(["county", store, "--load", str(path)]) == 0
+    capsys.readouterr()
+    assert run(["county", store]) == 0
+    assert 'county = "Juniper County (test)"' in capsys.readouterr().out
+    path.write_text('county = "X"\n', encoding="utf-8")
+    assert run(["county", store, "--load", str(path)]) == 1
+    assert "at least two parties" in capsys.readouterr().err
