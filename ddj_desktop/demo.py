@@ -10,6 +10,7 @@ from pathlib import Path
 from ddj_desktop.importing.pipeline import BatchSummary
 from ddj_desktop.paths import data_dir
 from ddj_desktop.progress import NullProgress, Progress, Stage
+from ddj_desktop.utilizers import UtilizerList
 from ddj_desktop.workspace import Workspace
 
 DEMO_PASSPHRASE = "sample county"  # the demo holds synthetic people only; printed so the store can be opened
@@ -56,6 +57,30 @@ def build_sample_county(folder: Path, progress: Progress | None = None) -> DemoR
         raise
     progress.update(1.0, "Sample county ready")
     return result
+
+SAMPLE_COUNTY_SETTINGS = "county/juniper-county.toml"  # in forms/
+ROI_FILE = "roi-forms.pdf"
+
+
+def write_roi_forms(ws: Workspace, persons: list[str], folder: Path) -> list:  # type: ignore[type-arg]
+    """One combined PDF of pre-filled ROI forms for `persons` in `folder`/roi-forms.pdf (the sample county's
+    settings are loaded first if the store has none); the printed forms."""
+    if ws.county_settings() is None:
+        ws.set_county_settings((data_dir("forms") / SAMPLE_COUNTY_SETTINGS).read_text(encoding="utf-8"))
+    return ws.roi_forms(persons, out=Path(folder) / ROI_FILE)
+
+
+UTILIZER_RULE = "generic_ddj"
+UTILIZER_FILE = "frequent-utilizers.xlsx"
+
+
+def write_utilizer_list(ws: Workspace, folder: Path) -> tuple[UtilizerList, Path]:
+    """The sample county's frequent-utilizer list under the generic DDJ rule, as of its last event, written to
+    `folder`/frequent-utilizers.xlsx: (UtilizerList, path)."""
+    out = Path(folder) / UTILIZER_FILE
+    result = ws.export_utilizer_list(UTILIZER_RULE, out, ws.latest_event_date())
+    return result, out
+
 
 SAMPLE_COUNTY_SETTINGS = "county/juniper-county.toml"  # in forms/
 ROI_FILE = "roi-forms.pdf"

@@ -440,6 +440,342 @@ class Workspace:
             raise
         return result
 
+    # -- frequent-utilizer lists -----------------------------------------------------------------------------
+    _utilizer_cache: Any = None  # (store fingerprint, attribute keys, with dob?, EventTable): reused while unchanged
+
+    def utilizer_templates(self) -> list[Any]:
+        """The shipped rule templates (TemplateInfo: key, name, version, description, citation)."""
+        from ddj_desktop import utilizers
+
+        self._require("view_summary")
+        return utilizers.templates()
+
+    def utilizer_rule(self, rule: Any) -> Any:
+        """A Rule from a template key, a .toml path, TOML text (a rule editor's buffer) or a Rule; raises RuleError
+        listing every problem. `utilizers.check_rule(text)` gives the problems without raising."""
+        from ddj_desktop import utilizers
+
+        if isinstance(rule, utilizers.Rule):
+            return rule
+        if isinstance(rule, str) and "\n" in rule:
+            return utilizers.parse_rule(rule)
+        return utilizers.load_rule(rule)
+
+    def _utilizer_events(self, session: Session, rule: Any) -> Any:
+        from ddj_desktop.utilizers import events
+
+        fingerprint = events.store_fingerprint(session)
+        keys, dob = rule.attribute_keys(), rule.needs_dob()
+        cached = self._utilizer_cache
+        if cached and cached[0] == fingerprint and keys <= cached[1] and (cached[2] or not dob):
+            return cached[3]
+        if cached and cached[0] == fingerprint:
+            keys, dob = keys | cached[1], dob or cached[2]
+        table = events.load_events(session, keys, with_dob=dob)
+        self._utilizer_cache = (fingerprint, frozenset(keys), dob, table)
+        return table
+
+    def latest_event_date(self) -> Any:
+        """The date of the latest event in the store (a sensible as-of date for data that stops in the past)."""
+        import datetime as dt
+
+        self._require("view_summary")
+        with self.store.reading() as session:
+            latest = session.scalar(select(func.max(func.substr(Record.event_start, 1, 10))))
+        return dt.date.fromisoformat(latest) if latest else None
+
+    def utilizer_list_size(self, rule: Any, as_of: Any = None) -> int:
+        """How many people `rule` lists as of `as_of` (default today): a count for the rule editor, not audited."""
+        import datetime as dt
+
+        from ddj_desktop import utilizers
+
+        self._require("view_summary")
+        rule = self.utilizer_rule(rule)
+        with self.store.reading() as session:
+            table = self._utilizer_events(session, rule)
+        return utilizers.count(rule, table, as_of or dt.date.today())
+
+    def utilizer_list(self, rule: Any, as_of: Any = None, *, explain: bool = True, save: bool = False) -> Any:
+        """The frequent-utilizer list of `rule` (template key, .toml path, TOML text or Rule) as of `as_of` (default
+        today): a UtilizerList, each person with the conditions that held, the values and the records behind them.
+        `save` keeps the run in the store for next month's comparison. Audited."""
+        import datetime as dt
+
+        from ddj_desktop import utilizers
+        from ddj_desktop.utilizers import events, runs
+
+        self._require("view_details")
+        rule = self.utilizer_rule(rule)
+        as_of = as_of or dt.date.today()
+        with self.store.session() as session:
+            result = utilizers.evaluate(rule, self._utilizer_events(session, rule), as_of, explain=explain)
+            if explain:
+                events.fill_source_keys(session, result.people)
+            run_id = runs.save(session, result, self.user_name, users.now()).id if save else None
+            self._audit(session, "utilizer_list", rule=rule.name, version=rule.version, as_of=as_of.isoformat(),
+                        people=len(result.people), saved_run=run_id)
+        result.run_id = run_id
+        return result
+
+    def utilizer_runs(self, rule_name: str | None = None) -> list[Any]:
+        """The saved list runs (RunInfo), newest as-of first; only those of `rule_name` if given."""
+        from ddj_desktop.utilizers import runs
+
+        self._require("view_details")
+        with self.store.reading() as session:
+            return runs.runs(session, rule_name)
+
+    def compare_utilizer_lists(
+        self, rule: Any, as_of: Any = None, *, previous_as_of: Any = None, previous_run: int | None = None
+    ) -> Any:
+        """Who is new, dropped or moved between an earlier list and `rule`'s list as of `as_of` (default today).
+        The earlier list: the saved run `previous_run`; else `rule` evaluated as of `previous_as_of`; else the
+        latest saved run of the same rule before `as_of`; else `rule` as of one month before. Audited."""
+        import datetime as dt
+
+        from ddj_desktop import utilizers
+        from ddj_desktop.utilizers import runs
+
+        self._require("view_details")
+        rule = self.utilizer_rule(rule)
+        as_of = as_of or dt.date.today()
+        with self.store.session() as session:
+            table = self._utilizer_events(session, rule)
+            now = utilizers.Snapshot.of(utilizers.evaluate(rule, table, as_of, explain=False))
+            if previous_run is None and previous_as_of is None:
+                earlier = [r for r in runs.runs(session, rule.name) if r.as_of < as_of]
+                if earlier:
+                    previous_run = earlier[0].id
+                else:
+                    previous_as_of = _month_before(as_of)
+            if previous_run is not None:
+                before, _ = runs.snapshot(session, previous_run)
+            else:
+                before = utilizers.Snapshot.of(utilizers.evaluate(rule, table, previous_as_of, explain=False))
+            result = utilizers.compare(before, now)
+            self._audit(session, "utilizer_compare", rule=rule.name, version=rule.version, before=before.label,
+                        now=now.label, **{k.replace(" ", "_"): v for k, v in result.counts().items()})
+        return result
+
+    def export_utilizer_list(
+        self, rule: Any, out: Path, as_of: Any = None, *, save: bool = False
+    ) -> Any:
+        """Write `rule`'s list as of `as_of` (or an already made UtilizerList) to `out` (.xlsx or .csv); returns the
+        list. Audited as an export."""
+        from ddj_desktop.utilizers import UtilizerList, export
+
+        self._require("export")
+        result = rule if isinstance(rule, UtilizerList) else self.utilizer_list(rule, as_of, save=save)
+        with self.store.session() as session:
+            rows = export.write_list(Path(out), result, generated_by=self.user_name)
+            self._audit(session, "export", what="utilizer list", rule=result.rule_name, version=result.rule_version,
+                        as_of=result.as_of.isoformat(), file=Path(out).name, rows=rows)
+        return result
+
+    def export_utilizer_comparison(self, comparison: Any, out: Path) -> int:
+        """Write a comparison (from compare_utilizer_lists) to `out` (.xlsx or .csv); returns rows. Audited."""
+        from ddj_desktop.utilizers import export
+
+        self._require("export")
+        with self.store.session() as session:
+            rows = export.write_comparison(Path(out), comparison)
+            self._audit(session, "export", what="utilizer comparison", before=comparison.before.label,
+                        now=comparison.now.label, file=Path(out).name, rows=rows)
+        return rows
+
+    # -- release of information and consents (ddj_desktop.consent) ----------------------------------------------
+    def county_settings(self) -> Any:
+        """The county settings the forms need (consent.settings.CountySettings), or None if not set yet."""
+        from ddj_desktop.consent import register
+
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return register.county_settings(session)
+
+    def set_county_settings(self, settings: Any) -> None:
+        """Keep the county settings (a CountySettings, or the text of a county TOML file)."""
+        from ddj_desktop.consent import register
+        from ddj_desktop.consent import settings as county
+
+        self._require("manage_sources")
+        value = county.from_toml(settings) if isinstance(settings, str) else settings
+        with self.store.session() as session:
+            register.save_settings(session, value, self.user_name)
+            self._audit(session, "county_settings", county=value.county, parties=[p.key for p in value.parties])
+
+    def roi_forms(self, persons: list[str | int], *, out: Path | None = None, out_dir: Path | None = None,
+                  template: str | None = None, progress: Progress | None = None) -> list[Any]:
+        """Print numbered, pre-filled ROI forms: all into `out`, or one file each into `out_dir`."""
+        from ddj_desktop.consent import identity, roi
+
+        self._require("export")
+        person_ids = [identity.parse_person(p) for p in persons]
+        with self.store.session() as session:
+            used, printed = roi.write_forms(session, person_ids, template_name=template, out=out, out_dir=out_dir,
+                                            user=self.user_name, progress=progress)
+            self._audit(session, "roi_forms", template=used.id, version=used.version,
+                        forms={f.number: f.person for f in printed}, files=sorted({f.file.name for f in printed}))
+        return printed
+
+    def record_consent(self, person: str | int, *, today: Any = None, **details: Any) -> Any:
+        """Record a signed ROI (see consent.register.record for the details); returns its ConsentInfo."""
+        import datetime as dt
+
+        from ddj_desktop.consent import identity, register, templates
+
+        self._require("export")
+        person_id = identity.parse_person(person)
+        today = today or dt.date.today()
+        name = details.pop("template", None)
+        template = templates.load_template(name) if name else None
+        with self.store.session() as session:
+            if template is None and not details.get("form"):
+                template = templates.load_template(register.require_settings(session).default_template)
+            consent = register.record(session, person_id=person_id, template=template, user=self.user_name,
+                                      today=today, **details)
+            self._audit(session, "consent", consent=consent.id, person=person_label(person_id),
+                        template=consent.template_id, version=consent.template_version,
+                        disclosing=consent.disclosing, receiving=consent.receiving,
+                        categories=[c["key"] for c in consent.categories], signed_on=consent.signed_on,
+                        expires_on=consent.expires_on, artifact_sha256=consent.artifact_sha256)
+            return register.info(consent, today, register.require_settings(session).expiring_days,
+                                 person_label(person_id))
+
+    def revoke_consent(self, consent_id: int, *, on: Any = None, method: str, note: str | None = None,
+                       today: Any = None) -> Any:
+        """Record that consent `consent_id` was revoked (received on `on`, by `method`); returns its ConsentInfo."""
+        import datetime as dt
+
+        from ddj_desktop.consent import register
+
+        self._require("export")
+        today = today or dt.date.today()
+        day = register.parse_date(on, "revocation date") or today
+        with self.store.session() as session:
+            consent = register.revoke(session, consent_id, on=day, method=method, note=note, user=self.user_name,
+                                      today=today)
+            self._audit(session, "consent_revoke", consent=consent_id, person=person_label(consent.person_id),
+                        revoked_on=consent.revoked_on, method=method)
+            return register.info(consent, today, register.require_settings(session).expiring_days,
+                                 person_label(consent.person_id))
+
+    def consents(self, person: str | int | None = None, *, on: Any = None, expiring_only: bool = False,
+                 within_days: int | None = None) -> list[Any]:
+        """Every consent (of `person`), with its status on day `on` (default today); `expiring_only`: those
+        ending within `within_days` (default: the county's warning period, 30 days)."""
+        import datetime as dt
+
+        from ddj_desktop.consent import identity, register
+
+        self._require("view_identity")
+        day = register.parse_date(on, "date") or dt.date.today()
+        person_id = identity.parse_person(person) if person is not None else None
+        with self.store.reading() as session:
+            county = register.county_settings(session)
+            soon = within_days if within_days is not None else county.expiring_days if county else 30
+            rows = [register.info(c, day, soon, person_label(c.person_id))
+                    for c in register.consents_of(session, person_id)]
+        return [r for r in rows if r.status == "expiring"] if expiring_only else rows
+
+    def disclose(self, person: str | int, to: str, categories: list[str], out: Path, *, on: Any = None) -> Any:
+        """Export a person's records of `categories` to party `to` as a PDF, only under an active consent that
+        covers them (with the 42 CFR 2.32 notice when Part 2 records are in it); audited, refusals too."""
+        import datetime as dt
+
+        from ddj_desktop.consent import disclosure, identity, register
+
+        self._require("export")
+        person_id = identity.parse_person(person)
+        day = register.parse_date(on, "date") or dt.date.today()
+        try:
+            with self.store.session() as session:
+                result = disclosure.disclose(session, person_id, person_label(person_id), to, categories, Path(out),
+                                             day, self.user_name)
+                self._audit(session, "disclose", disclosure=result.id, consent=result.consent_id,
+                            person=result.person, to=to, categories=result.categories, records=result.records,
+                            part2=result.part2, file=Path(out).name, sha256=result.sha256, on=day.isoformat())
+        except register.ConsentError as exc:
+            with self.store.session() as session:
+                self._audit(session, "disclose_refused", person=person_label(person_id), to=to,
+                            categories=list(categories), on=day.isoformat(), reason=exc.message)
+            raise
+        return result
+
+    # -- council reports (ddj_desktop.reports) ------------------------------------------------------------------
+    def report_settings(self) -> Any:
+        """The county's report settings (reports.ReportSettings: county, rule, per-day costs, population ...)."""
+        from ddj_desktop.reports import settings as report_settings
+
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return report_settings.load(session)
+
+    def set_report_settings(self, settings: Any = None, **changes: Any) -> Any:
+        """Keep report settings: a whole ReportSettings (or the text of a report-settings TOML file), and/or single
+        changes (county=, rule=, threshold=, cost_per_day={source: dollars}, population={group: residents}).
+        Audited; returns the settings kept."""
+        from ddj_desktop.reports import settings as report_settings
+
+        self._require("report")
+        if isinstance(settings, str):
+            settings = report_settings.from_toml(settings)
+        if changes.get("rule"):
+            self.utilizer_rule(changes["rule"])  # an unknown rule is refused now, not when the report is due
+        with self.store.session() as session:
+            current = settings or report_settings.load(session, county_fallback=False)
+            merged = dict(current.cost_per_day, **(changes.pop("cost_per_day", None) or {}))
+            kept = current.changed(cost_per_day=merged, **changes)
+            report_settings.save(session, kept, self.user_name, users.now())
+            self._audit(session, "report_settings", county=kept.county, rule=kept.rule, threshold=kept.threshold,
+                        costs=kept.cost_per_day, population_groups=len(kept.population))
+        return kept
+
+    def council_report(self, out: Path, *, period_from: Any = None, period_to: Any = None, rule: str | None = None,
+                       xlsx: Path | None = None, progress: Progress | None = None) -> Any:
+        """Write the de-identified council report PDF to `out` (and the suppressed aggregate tables to `xlsx`) for
+        the period (default: the 12 months up to the latest record), with the frequent-utilizer cohort of `rule`
+        (default: the county's chosen rule) as of the period end. Audited; returns a reports.ReportSummary."""
+        import datetime as dt
+
+        from ddj_desktop import reports
+        from ddj_desktop.reports import events as report_events
+        from ddj_desktop.reports import settings as report_settings
+
+        self._require("report")
+        progress = progress or NullProgress()
+        with self.store.session() as session:
+            settings = report_settings.load(session)
+            start, end = period_from, period_to
+            if start is None or end is None:
+                default = reports.compute.default_period(report_events.load(session)) if (
+                    start is None and end is None) else None
+                if end is None:
+                    end = default[1] if default else self.latest_event_date() or dt.date.today()
+                if start is None:
+                    start = default[0] if default else end.replace(year=end.year - 1) + dt.timedelta(days=1)
+            if start > end:
+                raise DdjError(f"The period starts ({start}) after it ends ({end}).")
+            cohort = None
+            rule_name = rule or settings.rule
+            if rule_name:
+                listed = self._report_cohort(session, rule_name, end)
+                cohort = reports.Cohort(listed.rule_name, listed.rule_text or "", end,
+                                        frozenset(listed.person_ids()))
+            summary = reports.build_report(session, settings, Path(out), xlsx=Path(xlsx) if xlsx else None,
+                                           period=(start, end), cohort=cohort, progress=progress)
+            self._audit(session, "report", what="council report", file=Path(out).name,
+                        xlsx=Path(xlsx).name if xlsx else None, period=[start.isoformat(), end.isoformat()],
+                        rule=summary.cohort_rule, pages=summary.pages, hidden_small=summary.hidden_small,
+                        hidden_complementary=summary.hidden_complementary)
+        return summary
+
+    def _report_cohort(self, session: Session, rule: str, as_of: Any) -> Any:
+        from ddj_desktop import utilizers
+
+        parsed = self.utilizer_rule(rule)
+        return utilizers.evaluate(parsed, self._utilizer_events(session, parsed), as_of, explain=False)
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")
@@ -561,6 +897,15 @@ def _record_query(query: Any, text: str) -> Any:
 def _record_row(row: Any) -> RecordRow:
     person, source, key, last, first, dob, sex, event_type, start, end, record_id = row
     return RecordRow(record_id, person_label(person), source, key, last, first, dob, sex, event_type, start, end)
+
+
+def _month_before(day: Any) -> Any:
+    """The same day one month earlier (the last day of that month when it is shorter)."""
+    import calendar
+    import datetime as dt
+
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def ensure_source(session: Session, name: str) -> Source:
