@@ -7,7 +7,6 @@ DDJ_USER with the password from DDJ_USER_PASSWORD or a prompt. No subcommand ope
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import importlib
 import os
@@ -369,185 +368,6 @@ def cmd_disclose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_of(text: str | None, flag: str = "--as-of") -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DdjError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
-
-
-def _print_list(result, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
-    print(f"{result.rule_name} (version {result.rule_version}), as of {result.as_of.isoformat()} "
-          f"(window from {result.window_start.isoformat()}): {len(result.people)} people listed"
-          + (f" of {result.candidates} meeting the criteria" if result.candidates != len(result.people) else "")
-          + f"; {result.persons_in_window} people have a record in the window.")
-    for warning in result.warnings:
-        print(f"  warning: {warning}")
-    for p in result.people[:limit]:
-        print(f"  {p.rank:>4}  P{p.person_id:06d}  {p.why()}")
-    if len(result.people) > limit:
-        print(f"  ... {len(result.people) - limit} more in the output file")
-
-
-def cmd_utilizers(args: argparse.Namespace) -> int:
-    """`utilizers STORE --rule R --out F` writes a list; `utilizers compare STORE ...` compares two lists."""
-    if args.store == "compare":
-        if not args.compare_store:
-            raise DdjError("utilizers compare needs the store: utilizers compare STORE --rule NAME ...")
-        args.store = args.compare_store
-        return _utilizers_compare(args)
-    if args.compare_store:
-        raise DdjError(f"Unexpected argument {args.compare_store!r}.", hint="ddj-desktop utilizers STORE --rule NAME "
-                       "--out FILE.xlsx, or ddj-desktop utilizers compare STORE --rule NAME")
-    if args.previous_as_of or args.previous_run is not None:
-        raise DdjError("--previous-as-of and --previous-run belong to `utilizers compare`.")
-    with open_workspace(args) as ws:
-        if args.runs:
-            for run in ws.utilizer_runs():
-                print(f"{run.id:>4}  {run.as_of.isoformat()}  {run.people:>6} people  {run.rule_name} "
-                      f"v{run.rule_version}  (saved {run.saved_at[:16]} by {run.user_name})")
-            return 0
-        if not args.rule:
-            names = ", ".join(t.key for t in ws.utilizer_templates())
-            raise DdjError("Give the rule with --rule NAME|FILE.toml.", hint=f"Shipped templates: {names}.")
-        if not args.out:
-            raise DdjError("Give the output file with --out FILE.xlsx (or .csv).")
-        result = ws.export_utilizer_list(args.rule, Path(args.out), _as_of(args.as_of), save=args.save)
-    _print_list(result)
-    saved = f" (saved as run {result.run_id})" if result.run_id is not None else ""
-    print(f"Wrote {len(result.people)} people to {args.out}{saved}.")
-    return 0
-
-
-def _utilizers_compare(args: argparse.Namespace) -> int:
-    if not args.rule:
-        raise DdjError("Give the rule with --rule NAME|FILE.toml.")
-    with open_workspace(args) as ws:
-        comparison = ws.compare_utilizer_lists(
-            args.rule, _as_of(args.as_of), previous_as_of=_as_of(args.previous_as_of, "--previous-as-of"),
-            previous_run=args.previous_run,
-        )
-        if args.out:
-            ws.export_utilizer_comparison(comparison, Path(args.out))
-    print(f"before: {comparison.before.label} ({len(comparison.before.entries)} people)")
-    print(f"now:    {comparison.now.label} ({len(comparison.now.entries)} people)")
-    for note in comparison.notes():
-        print(f"note: {note}")
-    print(", ".join(f"{status} {n}" for status, n in comparison.counts().items()))
-    for status in ("new", "moved up", "dropped"):
-        changes = comparison.of_status(status)
-        if changes:
-            shown = ", ".join(f"P{c.person_id:06d}" + (f" (+{c.moved})" if c.moved else "") for c in changes[:15])
-            print(f"  {status}: {shown}{' ...' if len(changes) > 15 else ''}")
-    if args.out:
-        print(f"Wrote the comparison to {args.out}.")
-    return 0
-
-
-def _split(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
-
-
-def cmd_county(args: argparse.Namespace) -> int:
-    """Show, or load, the county settings that ROI forms and the consent register need."""
-    from ddj_desktop.consent import settings as county
-
-    if args.example:
-        print(county.EXAMPLE_TOML, end="")
-        return 0
-    with open_workspace(args) as ws:
-        if args.load:
-            ws.set_county_settings(Path(args.load).read_text(encoding="utf-8"))
-            print(f"County settings loaded from {args.load}.")
-        current = ws.county_settings()
-    if current is None:
-        print("No county settings yet. Start from `ddj-desktop county STORE --example`, edit, then --load it.")
-    elif not args.load:
-        print(current.to_toml(), end="")
-    return 0
-
-
-def _persons_from(args: argparse.Namespace) -> list[str]:
-    import csv
-
-    persons = list(args.person or [])
-    if args.persons_file:
-        with open(args.persons_file, encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                value = row.get("person_id") or row.get("person") or ""
-                if value.strip():
-                    persons.append(value.strip())
-    if not persons:
-        raise DdjError("Say whose form to print: --person ID (repeatable) or --persons-file FILE.csv.")
-    return persons
-
-
-def cmd_roi(args: argparse.Namespace) -> int:
-    """Print numbered release-of-information forms, pre-filled, for one person or a list."""
-    progress = TerminalProgress()
-    with open_workspace(args) as ws:
-        printed = ws.roi_forms(_persons_from(args), out=Path(args.out) if args.out else None,
-                               out_dir=Path(args.out_dir) if args.out_dir else None, template=args.template,
-                               progress=progress)
-    progress.done()
-    for form in printed:
-        print(f"{form.number}  {form.person}  {form.file}")
-    print(f"{len(printed)} form(s) written. When one comes back signed, record it with "
-          "`ddj-desktop consents STORE record --form NUMBER ...`.")
-    return 0
-
-
-def _print_consents(rows: list) -> None:  # type: ignore[type-arg]
-    if not rows:
-        print("No consents.")
-        return
-    print(f"{'#':>4} {'person':<8} {'status':<9} {'signed':<10} {'ends':<10} {'form':<10}  receiving / categories")
-    for c in rows:
-        ends = f"rev {c.revoked_on}" if c.revoked_on else c.expires_on or (c.expiry_event or "")[:10]
-        print(f"{c.id:>4} {c.person:<8} {c.status:<9} {c.signed_on:<10} {ends:<10} {c.form_number or '-':<10}  "
-              f"{','.join(c.receiving)} / {','.join(x['key'] for x in c.categories)}")
-
-
-def cmd_consents(args: argparse.Namespace) -> int:
-    """Record, revoke and list signed releases of information."""
-    with open_workspace(args) as ws:
-        if args.action == "record":
-            artifact = None
-            if args.signed_file:
-                artifact = (Path(args.signed_file).name, Path(args.signed_file).read_bytes())
-            info = ws.record_consent(
-                args.person, form=args.form, template=args.template, disclosing=_split(args.disclosing),
-                receiving=_split(args.receiving), categories=_split(args.categories), purposes=_split(args.purposes),
-                signed_on=args.signed, expires_on=args.expires, expiry_event=args.expiry_event,
-                representative=args.representative, representative_authority=args.authority, artifact=artifact,
-                note=args.note,
-            )  # fmt: skip
-            print(f"Recorded consent #{info.id} for {info.person} ({info.template_id} {info.template_version}), "
-                  f"{info.status}, ends {info.expires_on or info.expiry_event}.")
-        elif args.action == "revoke":
-            info = ws.revoke_consent(args.consent, on=args.on, method=args.method, note=args.note)
-            print(f"Consent #{info.id} of {info.person} revoked from {info.revoked_on} ({info.revocation_method}). "
-                  "Earlier disclosures stay in the audit log.")
-        elif args.action == "list":
-            _print_consents(ws.consents(args.person, on=args.on))
-        else:
-            rows = ws.consents(on=args.on, expiring_only=True, within_days=args.days)
-            _print_consents(rows)
-    return 0
-
-
-def cmd_disclose(args: argparse.Namespace) -> int:
-    """Export a person's records to a named party, only under an active consent."""
-    with open_workspace(args) as ws:
-        result = ws.disclose(args.person, args.to, _split(args.categories), Path(args.out))
-    notice = " with the 42 CFR 2.32 notice and the consent's scope" if result.part2 else ""
-    print(f"Wrote {result.records} records of {result.person} for {result.party} to {result.file}{notice} "
-          f"(consent #{result.consent_id}; SHA-256 {result.sha256[:16]}…).")
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     """The whole pipeline on the bundled sample county, in a temporary store (or in --out DIR, kept)."""
     from ddj_desktop import demo
@@ -572,9 +392,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
                       f"{sum(sum(b.skipped.values()) for b in batches):>7}")
             counts = ws.counts()
             print(f"\n{counts['records']} records from {counts['sources']} sources.")
-            listed, list_file = demo.write_utilizer_list(ws, folder)
-            print(f"\nFrequent utilizers ({listed.rule_name}, as of {listed.as_of.isoformat()}): "
-                  f"{len(listed.people)} people" + (f", written to {list_file}." if keep is not None else "."))
         if keep is not None:
             print(f"\nThe store is {keep / demo.STORE_NAME} (passphrase: {demo.DEMO_PASSPHRASE!r}).")
     return 0
@@ -670,26 +487,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", metavar="NAME")
     p.add_argument("--out", metavar="PROFILE.toml", help="save the proposed profile")
     p.set_defaults(func=cmd_mapping)
-
-    p = _store_command(sub, "utilizers", cmd_utilizers,
-                       "write the frequent-utilizer list of a rule (csv or xlsx), or compare two lists")
-    p.usage = ("ddj-desktop utilizers STORE --rule NAME|FILE.toml [--as-of DATE] --out FILE.xlsx|.csv [--save]\n"
-               "       ddj-desktop utilizers compare STORE --rule NAME|FILE.toml [--as-of DATE] "
-               "[--previous-as-of DATE | --previous-run ID] [--out FILE.xlsx|.csv]\n"
-               "       ddj-desktop utilizers STORE --runs")
-    p.description = ("The list: one row per person with person_id, the measure values, the conditions that held "
-                     "and the records behind them. Rules: a shipped template (bernalillo, denver_sib, generic_ddj, "
-                     "hennepin_fuse, long_beach) or a rule file. `compare` shows who is new, dropped or moved up "
-                     "against the last saved run of the rule before --as-of (or --previous-run / "
-                     "--previous-as-of; default one month earlier).")
-    p.add_argument("compare_store", nargs="?", help=argparse.SUPPRESS)
-    p.add_argument("--rule", metavar="NAME|FILE", help="a template name or a rule file (.toml)")
-    p.add_argument("--as-of", metavar="DATE", help="evaluate as of this date, YYYY-MM-DD (default today)")
-    p.add_argument("--out", metavar="FILE", help="the .xlsx or .csv file to write")
-    p.add_argument("--save", action="store_true", help="keep this run in the store, for next month's compare")
-    p.add_argument("--runs", action="store_true", help="list the saved runs")
-    p.add_argument("--previous-as-of", metavar="DATE", help="compare: the earlier list is the rule as of DATE")
-    p.add_argument("--previous-run", type=int, metavar="ID", help="compare: the earlier list is saved run ID")
 
     p = sub.add_parser("demo", help="run the whole pipeline on the bundled sample county",
                        description="import the bundled sample county (synthetic people, files shaped like real "

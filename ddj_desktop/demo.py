@@ -62,7 +62,7 @@ SAMPLE_COUNTY_SETTINGS = "county/juniper-county.toml"  # in forms/
 ROI_FILE = "roi-forms.pdf"
 
 
-def write_roi_forms(ws: Workspace, persons: list[str], folder: Path) -> list:  # type: ignore[type-arg]
+def write_roi_forms(ws: Workspace, persons: list[str] | list[int], folder: Path) -> list:  # type: ignore[type-arg]
     """One combined PDF of pre-filled ROI forms for `persons` in `folder`/roi-forms.pdf (the sample county's
     settings are loaded first if the store has none); the printed forms."""
     if ws.county_settings() is None:
@@ -86,7 +86,7 @@ SAMPLE_COUNTY_SETTINGS = "county/juniper-county.toml"  # in forms/
 ROI_FILE = "roi-forms.pdf"
 
 
-def write_roi_forms(ws: Workspace, persons: list[str], folder: Path) -> list:  # type: ignore[type-arg]
+def write_roi_forms(ws: Workspace, persons: list[str] | list[int], folder: Path) -> list:  # type: ignore[type-arg]
     """One combined PDF of pre-filled ROI forms for `persons` in `folder`/roi-forms.pdf (the sample county's
     settings are loaded first if the store has none); the printed forms."""
     if ws.county_settings() is None:

@@ -263,7 +263,7 @@ def roi_story(form: FormInput, template: RoiTemplate, county: CountySettings, pr
     story += [head, Spacer(1, 6), P(s("intro"))]
 
     # 1. Identity.
-    aliases = ", ".join(ident.aliases) if ident.aliases else t.label("none")
+    aliases = "; ".join(ident.aliases) if ident.aliases else t.label("none")
     who = Table([
         [labelled(t.label("client_name"), P(ident.name, "value")),
          labelled(t.label("dob"), P(long_date(ident.dob, lang) or "—", "value_small")),

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from ddj_desktop.consent import templates
 from ddj_desktop.consent.register import ConsentError
+from ddj_desktop.paths import data_dir
 from ddj_desktop.workspace import Workspace
 
 
@@ -105,3 +106,39 @@ def test_first_page_renders(county: Workspace, maria: str, tmp_path: Path) -> No
                    check=True, capture_output=True)
     png = next(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 20_000  # a drawn page, not a blank one
+
+
+def _variant(tmp_path: Path, name: str, edit) -> str:  # type: ignore[no-untyped-def]
+    text = (data_dir("forms") / "multiparty-en.toml").read_text(encoding="utf-8")
+    path = tmp_path / f"{name}.toml"
+    path.write_text(edit(text), encoding="utf-8")
+    return str(path)
+
+
+def test_part2_statements_only_when_part2_and_tpo_statements_only_in_tpo_mode(
+    county: Workspace, maria: str, tmp_path: Path
+) -> None:
+    base = templates.load_template("multiparty-en")
+
+    def no_part2(text: str) -> str:
+        text = text.replace("part2 = true ", "part2 = false")
+        return text.replace('label = "Substance use disorder treatment: dates, type of service, program, medications"'
+                            "\npart2 = true", 'label = "Substance use disorder treatment (not Part 2 records)"')
+
+    plain = _variant(tmp_path, "plain", no_part2)
+    county.roi_forms([maria], out=tmp_path / "plain.pdf", template=plain)
+    text = _text(tmp_path / "plain.pdf")
+    assert _squash(base.statements["redisclosure"]) in text
+    assert _squash(base.statements["part2_redisclosure"]) not in text and "42CFRPart2]" not in text
+
+    def tpo(text: str) -> str:
+        text = text.replace("tpo = false", "tpo = true")
+        return text.replace("[statements]\n", '[statements]\ntpo_refusal = "If you refuse, your providers will not '
+                            'see these records."\ntpo_redisclosure = "Your providers may share them again under HIPAA, '
+                            'except in proceedings against you."\n', 1)
+
+    county.roi_forms([maria], out=tmp_path / "tpo.pdf", template=_variant(tmp_path, "tpo", tpo))
+    text = _text(tmp_path / "tpo.pdf")
+    assert _squash("If you refuse, your providers will not see these records.") in text
+    assert _squash("Your providers may share them again under HIPAA, except in proceedings against you.") in text
+    assert _squash(base.statements["part2_redisclosure"]) in text
