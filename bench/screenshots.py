@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if title == "People":
             page.search.setText("smith")
             page.run_search()
+            settle(app, lambda p=page: p.found.text() != "Searching...")
             # The person with the most records among those found shows the timeline best.
             rows = range(min(page.model.rowCount(), 60))
             busiest = max(rows, key=lambda r: len(window.workspace.person_records(page.model.row_at(r).person)))

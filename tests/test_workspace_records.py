@@ -55,3 +55,27 @@ def test_a_viewer_cannot_list_people(filled: Workspace) -> None:
     viewer = Workspace.open(path, "blue heron at the old mill 42", user="vic", password="viewer password 1")
     with viewer as ws, pytest.raises(PermissionDenied):
         ws.find_records("smith")
+
+
+@pytest.mark.parametrize("sort", ["person", "last_name", "dob", "event_start", "first_name"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_paging_by_key_gives_the_same_rows_as_by_offset(filled: Workspace, tmp_path: Path, sort: str,
+                                                         descending: bool) -> None:
+    more = tmp_path / "more.csv"
+    more.write_text("Booking Number,Last Name,First Name,DOB,Booking Date\n"
+                    "B5,Nunez,Maria,,2024-04-01\nB6,,Ann,1980-04-02,\nB7,Nunez,Maria,,2024-04-02\n", encoding="utf-8")
+    filled.import_files([more], "jail")
+    everything = filled.find_records(sort=sort, descending=descending, limit=100)
+    assert len(everything) == 7
+    paged, after = [], None
+    while True:
+        page = filled.find_records(sort=sort, descending=descending, limit=2, after=after)
+        if not page:
+            break
+        paged.extend(page)
+        after = page[-1]
+    assert [r.id for r in paged] == [r.id for r in everything]
+
+
+def test_accents_and_case_do_not_matter_in_a_name_search(filled: Workspace) -> None:
+    assert {r.source_key for r in filled.find_records("NÚÑEZ")} == {"B1", "B2"}

@@ -20,6 +20,7 @@ from ddj_desktop.gui import settings
 from ddj_desktop.gui.crash import CrashHandler, setup_logging
 from ddj_desktop.gui.main_window import MainWindow
 from ddj_desktop.gui.messages import messages
+from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.gui.store_dialogs import CreateStoreDialog, UnlockDialog, WelcomeDialog
 from ddj_desktop.gui.workers import WorkerProgress, Workers, report_error
 from ddj_desktop.paths import data_dir, user_log_dir
@@ -142,7 +143,7 @@ class Launcher:
             create = CreateStoreDialog()
             if create.exec() == QDialog.DialogCode.Accepted and create.workspace is not None:
                 settings.set_last_store(create.workspace.path)
-                self.show_window(create.workspace)
+                self.show_window(create.workspace, key=create.key)
             else:
                 self.welcome()
         else:
@@ -162,7 +163,7 @@ class Launcher:
         answer = dialog.exec()
         if answer == QDialog.DialogCode.Accepted and dialog.workspace is not None:
             settings.set_last_store(path)
-            self.show_window(dialog.workspace)
+            self.show_window(dialog.workspace, key=dialog.key)
         elif answer == 2:
             self.welcome()
         else:
@@ -189,7 +190,10 @@ class Launcher:
 
     def _demo_ready(self, result) -> None:  # type: ignore[no-untyped-def]
         self.loader.close()
-        self.show_window(result.workspace, demo=True)
+        from ddj_desktop.demo import DEMO_PASSPHRASE
+
+        key = StoreKey(result.workspace.path, DEMO_PASSPHRASE, result.workspace.user_name)
+        self.show_window(result.workspace, demo=True, key=key)
         if self.args.quit_after_demo:
             counts = result.workspace.counts()
             print(f"sample county: {counts['records']} records, {counts['sources']} sources, "
@@ -203,8 +207,8 @@ class Launcher:
         if self.args.quit_after_demo or self.window is None:
             self.app.quit()
 
-    def show_window(self, workspace, *, demo: bool = False) -> None:  # type: ignore[no-untyped-def]
-        self.window = MainWindow(workspace, demo=demo, log_file=self.log_file)
+    def show_window(self, workspace, *, demo: bool = False, key: StoreKey | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.window = MainWindow(workspace, demo=demo, log_file=self.log_file, key=key)
         self.window.closed.connect(self.app.quit)
         self.window.show()
         self.window.raise_()

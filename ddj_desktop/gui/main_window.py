@@ -22,6 +22,7 @@ from ddj_desktop.gui import settings
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page, SettingsPage, coming_pages
 from ddj_desktop.gui.people import PeoplePage
+from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.gui.store_dialogs import UnlockDialog
 from ddj_desktop.gui.workers import Job, ProgressPanel, Workers
 from ddj_desktop.workspace import Workspace
@@ -64,9 +65,12 @@ class IdleLock(QObject):
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, workspace: Workspace, *, demo: bool = False, log_file: Path | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, *, demo: bool = False, log_file: Path | None = None, key: StoreKey | None = None
+    ) -> None:
         super().__init__()
         self.workspace: Workspace | None = workspace
+        self.store_key = key  # with it, imports and link runs go to a worker process (see gui/processes.py)
         self.demo = demo
         self.log_file = log_file
         self.workers = Workers(self)
@@ -160,7 +164,7 @@ class MainWindow(QMainWindow):
 
         if self.workspace is None:
             return
-        wizard = ImportWizard(self.workspace, self.workers, self)
+        wizard = ImportWizard(self.workspace, self.workers, self, key=self.store_key)
         wizard.finished.connect(lambda _: self.refresh_page())
         wizard.open()
         self.wizard = wizard
@@ -188,6 +192,7 @@ class MainWindow(QMainWindow):
             self.close()
             return
         self.workspace = dialog.workspace
+        self.store_key = dialog.key if self.store_key is not None else None
         self.centralWidget().show()
         self.idle_lock.restart()
         self.refresh_page()

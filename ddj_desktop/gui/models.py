@@ -108,10 +108,11 @@ class ListTableModel(_TableModel):
 
 
 class PagedTableModel(_TableModel):
-    """A table of any size: rows come from `fetch(filter, offset, limit, sort, descending)` a page at a time.
+    """A table of any size: rows come from `fetch(filter, after, limit, sort, descending)` a page at a time.
 
-    `count(filter)` gives the total once per reset, so the view's scroll bar grows as pages arrive. Sorting and
-    filtering are done by the store and reset the model.
+    `after` is the last row already shown (None for the first page), so the store pages by key and a page deep in
+    a million rows costs what the first one does. Sorting and filtering are done by the store and reset the model;
+    a caller that finds the first page on a worker hands it over with `set_first_page`.
     """
 
     PAGE = 200
@@ -119,42 +120,51 @@ class PagedTableModel(_TableModel):
     def __init__(
         self,
         columns: Sequence[Column],
-        fetch: Callable[[str, int, int, str, bool], list[Any]],
-        count: Callable[[str], int],
+        fetch: Callable[[str, Any, int, str, bool], list[Any]],
         parent: Any = None,
         *,
         sort_key: str | None = None,
     ) -> None:
         super().__init__(columns, parent)
-        self._fetch, self._count = fetch, count
+        self._fetch = fetch
         self.filter_text = ""
         self.sort_key = sort_key or next((c.sort_key for c in self.columns if c.sort_key), "")
         self.descending = False
-        self.total = 0
+        self.exhausted = True
         self._changing = False  # views and testers may ask for more while a change is being announced
 
-    def refresh(self) -> None:
-        """Reset to the first page of the current filter and sort order."""
+    def first_page(self, text: str | None = None) -> list[Any]:
+        """The first page for `text` (default: the current filter) in the current order; safe on a worker."""
+        return self._fetch(self.filter_text if text is None else text, None, self.PAGE, self.sort_key,
+                           self.descending)
+
+    def set_first_page(self, text: str, rows: list[Any]) -> None:
+        """Show `rows`, the first page that `text` found."""
         self._changing = True
         self.beginResetModel()
-        self.total = self._count(self.filter_text)
-        self.rows = self._fetch(self.filter_text, 0, self.PAGE, self.sort_key, self.descending)
+        self.filter_text = text
+        self.rows = list(rows)
+        self.exhausted = len(self.rows) < self.PAGE
         self.endResetModel()
         self._changing = False
 
+    def refresh(self) -> None:
+        """Reset to the first page of the current filter and sort order."""
+        self.set_first_page(self.filter_text, self.first_page())
+
     def set_filter(self, text: str) -> None:
-        self.filter_text = text
-        self.refresh()
+        self.set_first_page(text, self.first_page(text))
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._changing and len(self.rows) < self.total
+        return not parent.isValid() and not self._changing and not self.exhausted
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._changing:
+        if parent.isValid() or self._changing or self.exhausted:
             return
-        page = self._fetch(self.filter_text, len(self.rows), self.PAGE, self.sort_key, self.descending)
+        after = self.rows[-1] if self.rows else None
+        page = self._fetch(self.filter_text, after, self.PAGE, self.sort_key, self.descending)
+        self.exhausted = len(page) < self.PAGE
         if not page:
-            self.total = len(self.rows)  # the store changed under us: stop asking
             return
         self._changing = True
         self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ddj_desktop.gui import settings
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
+from ddj_desktop.gui.processes import call_in_process
 from ddj_desktop.workspace import BatchInfo, Workspace
 
 if TYPE_CHECKING:
@@ -337,9 +338,15 @@ class MatchingPage(Page):
     def run_linkage(self) -> None:
         ws = self.workspace
         self.run_button.setEnabled(False)
+        key = self.window_.store_key
+
+        def work(progress):  # type: ignore[no-untyped-def]
+            if key is not None:  # a child process: the link run's numpy work never holds up the window
+                return call_in_process(key, "link", progress=progress)
+            return ws.link(progress=progress)  # type: ignore[attr-defined]
+
         job = self.window_.workers.run(
-            lambda progress: ws.link(progress=progress),  # type: ignore[attr-defined]
-            self._linked, title="Matching records", writes=True, parent=self,
+            work, self._linked, title="Matching records", writes=True, parent=self,
             failed=self._failed,
         )  # fmt: skip
         self.window_.progress_panel.follow(job)

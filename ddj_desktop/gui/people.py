@@ -7,7 +7,7 @@ import datetime as dt
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
@@ -18,15 +18,16 @@ from ddj_desktop.workspace import RecordRow
 if TYPE_CHECKING:
     from ddj_desktop.gui.main_window import MainWindow
 
+# Sortable by the columns the store has an index for, so a sort is instant at a million records too.
 RECORD_COLUMNS = (
     Column("Person", lambda r: r.person, "person"),
     Column("Last name", lambda r: r.last_name, "last_name"),
-    Column("First name", lambda r: r.first_name, "first_name"),
+    Column("First name", lambda r: r.first_name),
     Column("Date of birth", lambda r: r.dob, "dob"),
-    Column("Source", lambda r: r.source, "source"),
-    Column("Key", lambda r: r.source_key, "source_key"),
+    Column("Source", lambda r: r.source),
+    Column("Key", lambda r: r.source_key),
     Column("Event", lambda r: r.event_type),
-    Column("Start", lambda r: (r.event_start or "")[:16].replace("T", " "), "event_start"),
+    Column("Start", lambda r: (r.event_start or "")[:16].replace("T", " ")),
     Column("End", lambda r: (r.event_end or "")[:16].replace("T", " ")),
 )
 LANE_COLORS = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e", "#ad1457", "#37474f")
@@ -104,6 +105,8 @@ class Timeline(QWidget):
 
 
 class PeoplePage(Page):
+    searched = Signal(int)  # a search finished; how many records it found
+
     title = "People"
     description = ("Search by name (the start of last and/or first name, e.g. <i>nun mar</i>), a date of birth "
                    "(<i>1980-04-02</i> or <i>4/2/1980</i>), an agency's key, or a person number (<i>P000123</i>).")
@@ -120,7 +123,8 @@ class PeoplePage(Page):
         row.addWidget(self.search, 1)
         row.addWidget(self.found)
         self.layout_.addLayout(row)
-        self.model = PagedTableModel(RECORD_COLUMNS, self._fetch, self._count, self, sort_key="last_name")
+        self.model = PagedTableModel(RECORD_COLUMNS, self._fetch, self, sort_key="last_name")
+        self._search = 0  # the latest search: an older one that finishes late is ignored
         self.view = table_view(self.model, "Records found")
         self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.view.selectionModel().selectionChanged.connect(self._selected)
@@ -150,21 +154,31 @@ class PeoplePage(Page):
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self.run_search)
 
-    def _fetch(self, text: str, offset: int, limit: int, sort: str, descending: bool) -> list[RecordRow]:
-        return self.workspace.find_records(text, offset=offset, limit=limit, sort=sort, descending=descending)
-
-    def _count(self, text: str) -> int:
-        return self.workspace.count_records(text)
+    def _fetch(self, text: str, after: RecordRow | None, limit: int, sort: str, descending: bool) -> list[RecordRow]:
+        return self.workspace.find_records(text, after=after, limit=limit, sort=sort, descending=descending)
 
     def refresh(self) -> None:
         self.run_search()
 
     def run_search(self) -> None:
+        """Search on a worker (a name search may read the whole store); the table fills when it is done."""
         self._debounce.stop()
-        self.model.set_filter(self.search.text())
-        self.found.setText(f"{self.model.total:,} records")
+        self._search += 1
+        search, text, ws, model = self._search, self.search.text(), self.workspace, self.model
+        self.found.setText("Searching...")
+        self.window_.workers.run(
+            lambda progress: (model.first_page(text), ws.count_records(text)),
+            lambda found: self._found(search, text, *found), title="Searching", parent=self,
+        )  # fmt: skip
+
+    def _found(self, search: int, text: str, rows: list[RecordRow], count: int) -> None:
+        if search != self._search or self.window_.workspace is None:
+            return
+        self.model.set_first_page(text, rows)
+        self.found.setText(f"{count:,} record{'s' if count != 1 else ''}")
         fit_columns(self.view, 220)
         self.show_person(None)
+        self.searched.emit(count)
 
     def _selected(self) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ddj_desktop.errors import AuthenticationFailed, DdjError, WrongPassphrase
 from ddj_desktop.gui.messages import messages
+from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.paths import user_data_dir
 from ddj_desktop.workspace import Workspace
 
@@ -72,6 +73,7 @@ class CreateStoreDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Create an encrypted store")
         self.workspace: Workspace | None = None
+        self.key: StoreKey | None = None  # how worker processes open the same store
         self.location = QLineEdit(str(location or user_data_dir() / DEFAULT_STORE_NAME))
         self.location.setAccessibleName("Store location")
         browse = QPushButton("&Browse...")
@@ -142,6 +144,7 @@ class CreateStoreDialog(QDialog):
             path.parent.mkdir(parents=True, exist_ok=True)
             with _WaitCursor():
                 self.workspace = Workspace.create(path, self.passphrase.text())
+            self.key = StoreKey(self.workspace.path, self.passphrase.text(), self.workspace.user_name)
         except OSError as err:
             self._problem(f"Cannot create the store there: {err.strerror}. Choose another folder.")
             return
@@ -158,6 +161,7 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self.path = path
         self.workspace: Workspace | None = None
+        self.key: StoreKey | None = None  # how worker processes open the same store
         self.setWindowTitle("Unlock the store")
         intro = QLabel(
             ("DDJ Desktop locked itself after a while without use. " if locked else "")
@@ -214,6 +218,8 @@ class UnlockDialog(QDialog):
         except DdjError as err:
             self._problem(str(err))
             return
+        self.key = StoreKey(self.path, self.passphrase.text(), self.user.text().strip() or None,
+                            self.password.text() or None)
         self.accept()
 
     def _problem(self, text: str) -> None:

@@ -39,6 +39,7 @@ from ddj_desktop.gui import settings
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
 from ddj_desktop.gui.pages import fit_columns, table_view
+from ddj_desktop.gui.processes import StoreKey, call_in_process
 from ddj_desktop.gui.workers import Job, Workers, report_error
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.model import Table
@@ -675,10 +676,15 @@ class ImportPage(_BusyPage):
         plan, ws = self.plan, self.wizard_.workspace
         profile_file = self.wizard_.write_profile(self.wizard_.mapping_page.profile())
         files, source, sheet = list(plan.files), plan.source, plan.sheet
-        self.run(
-            lambda progress: ws.import_files(files, source, mapping_file=profile_file, sheet=sheet, progress=progress),
-            self._imported, "Importing", writes=True,
-        )  # fmt: skip
+        key = self.wizard_.key
+        if key is not None:  # a child process: reading and normalizing never hold up the window
+            def work(progress):  # type: ignore[no-untyped-def]
+                return call_in_process(key, "import_files", files, source, mapping_file=profile_file, sheet=sheet,
+                                       progress=progress)
+        else:
+            def work(progress):  # type: ignore[no-untyped-def]
+                return ws.import_files(files, source, mapping_file=profile_file, sheet=sheet, progress=progress)
+        self.run(work, self._imported, "Importing", writes=True)
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -734,10 +740,13 @@ class ImportPage(_BusyPage):
 class ImportWizard(QWizard):
     """Import one agency's export: the analyst sees and checks every decision before anything is written."""
 
-    def __init__(self, workspace: Workspace, workers: Workers, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, workers: Workers, parent: QWidget | None = None, *, key: StoreKey | None = None
+    ) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.workers = workers
+        self.key = key
         self.plan = ImportPlan()
         self._scratch = tempfile.TemporaryDirectory(prefix="ddj-profile-")
         self.setWindowTitle("Import files")
