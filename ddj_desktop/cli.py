@@ -7,6 +7,7 @@ DDJ_USER with the password from DDJ_USER_PASSWORD or a prompt. No subcommand ope
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import importlib
 import os
@@ -368,6 +369,83 @@ def cmd_disclose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(text: str | None, flag: str = "--as-of") -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DdjError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
+
+
+def _print_list(result, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
+    print(f"{result.rule_name} (version {result.rule_version}), as of {result.as_of.isoformat()} "
+          f"(window from {result.window_start.isoformat()}): {len(result.people)} people listed"
+          + (f" of {result.candidates} meeting the criteria" if result.candidates != len(result.people) else "")
+          + f"; {result.persons_in_window} people have a record in the window.")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    for p in result.people[:limit]:
+        print(f"  {p.rank:>4}  P{p.person_id:06d}  {p.why()}")
+    if len(result.people) > limit:
+        print(f"  ... {len(result.people) - limit} more in the output file")
+
+
+def cmd_utilizers(args: argparse.Namespace) -> int:
+    """`utilizers STORE --rule R --out F` writes a list; `utilizers compare STORE ...` compares two lists."""
+    if args.store == "compare":
+        if not args.compare_store:
+            raise DdjError("utilizers compare needs the store: utilizers compare STORE --rule NAME ...")
+        args.store = args.compare_store
+        return _utilizers_compare(args)
+    if args.compare_store:
+        raise DdjError(f"Unexpected argument {args.compare_store!r}.", hint="ddj-desktop utilizers STORE --rule NAME "
+                       "--out FILE.xlsx, or ddj-desktop utilizers compare STORE --rule NAME")
+    if args.previous_as_of or args.previous_run is not None:
+        raise DdjError("--previous-as-of and --previous-run belong to `utilizers compare`.")
+    with open_workspace(args) as ws:
+        if args.runs:
+            for run in ws.utilizer_runs():
+                print(f"{run.id:>4}  {run.as_of.isoformat()}  {run.people:>6} people  {run.rule_name} "
+                      f"v{run.rule_version}  (saved {run.saved_at[:16]} by {run.user_name})")
+            return 0
+        if not args.rule:
+            names = ", ".join(t.key for t in ws.utilizer_templates())
+            raise DdjError("Give the rule with --rule NAME|FILE.toml.", hint=f"Shipped templates: {names}.")
+        if not args.out:
+            raise DdjError("Give the output file with --out FILE.xlsx (or .csv).")
+        result = ws.export_utilizer_list(args.rule, Path(args.out), _as_of(args.as_of), save=args.save)
+    _print_list(result)
+    saved = f" (saved as run {result.run_id})" if result.run_id is not None else ""
+    print(f"Wrote {len(result.people)} people to {args.out}{saved}.")
+    return 0
+
+
+def _utilizers_compare(args: argparse.Namespace) -> int:
+    if not args.rule:
+        raise DdjError("Give the rule with --rule NAME|FILE.toml.")
+    with open_workspace(args) as ws:
+        comparison = ws.compare_utilizer_lists(
+            args.rule, _as_of(args.as_of), previous_as_of=_as_of(args.previous_as_of, "--previous-as-of"),
+            previous_run=args.previous_run,
+        )
+        if args.out:
+            ws.export_utilizer_comparison(comparison, Path(args.out))
+    print(f"before: {comparison.before.label} ({len(comparison.before.entries)} people)")
+    print(f"now:    {comparison.now.label} ({len(comparison.now.entries)} people)")
+    for note in comparison.notes():
+        print(f"note: {note}")
+    print(", ".join(f"{status} {n}" for status, n in comparison.counts().items()))
+    for status in ("new", "moved up", "dropped"):
+        changes = comparison.of_status(status)
+        if changes:
+            shown = ", ".join(f"P{c.person_id:06d}" + (f" (+{c.moved})" if c.moved else "") for c in changes[:15])
+            print(f"  {status}: {shown}{' ...' if len(changes) > 15 else ''}")
+    if args.out:
+        print(f"Wrote the comparison to {args.out}.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The whole pipeline on the bundled sample county, in a temporary store (or in --out DIR, kept)."""
     from ddj_desktop import demo
@@ -392,6 +470,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                       f"{sum(sum(b.skipped.values()) for b in batches):>7}")
             counts = ws.counts()
             print(f"\n{counts['records']} records from {counts['sources']} sources.")
+            listed, list_file = demo.write_utilizer_list(ws, folder)
+            print(f"\nFrequent utilizers ({listed.rule_name}, as of {listed.as_of.isoformat()}): "
+                  f"{len(listed.people)} people" + (f", written to {list_file}." if keep is not None else "."))
         if keep is not None:
             print(f"\nThe store is {keep / demo.STORE_NAME} (passphrase: {demo.DEMO_PASSPHRASE!r}).")
     return 0
@@ -487,6 +568,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", metavar="NAME")
     p.add_argument("--out", metavar="PROFILE.toml", help="save the proposed profile")
     p.set_defaults(func=cmd_mapping)
+
+    p = _store_command(sub, "utilizers", cmd_utilizers,
+                       "write the frequent-utilizer list of a rule (csv or xlsx), or compare two lists")
+    p.usage = ("ddj-desktop utilizers STORE --rule NAME|FILE.toml [--as-of DATE] --out FILE.xlsx|.csv [--save]\n"
+               "       ddj-desktop utilizers compare STORE --rule NAME|FILE.toml [--as-of DATE] "
+               "[--previous-as-of DATE | --previous-run ID] [--out FILE.xlsx|.csv]\n"
+               "       ddj-desktop utilizers STORE --runs")
+    p.description = ("The list: one row per person with person_id, the measure values, the conditions that held "
+                     "and the records behind them. Rules: a shipped template (bernalillo, denver_sib, generic_ddj, "
+                     "hennepin_fuse, long_beach) or a rule file. `compare` shows who is new, dropped or moved up "
+                     "against the last saved run of the rule before --as-of (or --previous-run / "
+                     "--previous-as-of; default one month earlier).")
+    p.add_argument("compare_store", nargs="?", help=argparse.SUPPRESS)
+    p.add_argument("--rule", metavar="NAME|FILE", help="a template name or a rule file (.toml)")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of this date, YYYY-MM-DD (default today)")
+    p.add_argument("--out", metavar="FILE", help="the .xlsx or .csv file to write")
+    p.add_argument("--save", action="store_true", help="keep this run in the store, for next month's compare")
+    p.add_argument("--runs", action="store_true", help="list the saved runs")
+    p.add_argument("--previous-as-of", metavar="DATE", help="compare: the earlier list is the rule as of DATE")
+    p.add_argument("--previous-run", type=int, metavar="ID", help="compare: the earlier list is saved run ID")
 
     p = sub.add_parser("demo", help="run the whole pipeline on the bundled sample county",
                        description="import the bundled sample county (synthetic people, files shaped like real "

@@ -11,6 +11,7 @@ from ddj_desktop.importing.pipeline import BatchSummary
 from ddj_desktop.paths import data_dir
 from ddj_desktop.progress import NullProgress, Progress, Stage
 from ddj_desktop.utilizers import UtilizerList
+from ddj_desktop.utilizers import UtilizerList
 from ddj_desktop.workspace import Workspace
 
 DEMO_PASSPHRASE = "sample county"  # the demo holds synthetic people only; printed so the store can be opened
@@ -92,3 +93,15 @@ def write_roi_forms(ws: Workspace, persons: list[str] | list[int], folder: Path)
     if ws.county_settings() is None:
         ws.set_county_settings((data_dir("forms") / SAMPLE_COUNTY_SETTINGS).read_text(encoding="utf-8"))
     return ws.roi_forms(persons, out=Path(folder) / ROI_FILE)
+
+
+UTILIZER_RULE = "generic_ddj"
+UTILIZER_FILE = "frequent-utilizers.xlsx"
+
+
+def write_utilizer_list(ws: Workspace, folder: Path) -> tuple[UtilizerList, Path]:
+    """The sample county's frequent-utilizer list under the generic DDJ rule, as of its last event, written to
+    `folder`/frequent-utilizers.xlsx: (UtilizerList, path)."""
+    out = Path(folder) / UTILIZER_FILE
+    result = ws.export_utilizer_list(UTILIZER_RULE, out, ws.latest_event_date())
+    return result, out

@@ -440,6 +440,150 @@ class Workspace:
             raise
         return result
 
+    # -- frequent-utilizer lists -----------------------------------------------------------------------------
+    _utilizer_cache: Any = None  # (store fingerprint, attribute keys, with dob?, EventTable): reused while unchanged
+
+    def utilizer_templates(self) -> list[Any]:
+        """The shipped rule templates (TemplateInfo: key, name, version, description, citation)."""
+        from ddj_desktop import utilizers
+
+        self._require("view_summary")
+        return utilizers.templates()
+
+    def utilizer_rule(self, rule: Any) -> Any:
+        """A Rule from a template key, a .toml path, TOML text (a rule editor's buffer) or a Rule; raises RuleError
+        listing every problem. `utilizers.check_rule(text)` gives the problems without raising."""
+        from ddj_desktop import utilizers
+
+        if isinstance(rule, utilizers.Rule):
+            return rule
+        if isinstance(rule, str) and "\n" in rule:
+            return utilizers.parse_rule(rule)
+        return utilizers.load_rule(rule)
+
+    def _utilizer_events(self, session: Session, rule: Any) -> Any:
+        from ddj_desktop.utilizers import events
+
+        fingerprint = events.store_fingerprint(session)
+        keys, dob = rule.attribute_keys(), rule.needs_dob()
+        cached = self._utilizer_cache
+        if cached and cached[0] == fingerprint and keys <= cached[1] and (cached[2] or not dob):
+            return cached[3]
+        if cached and cached[0] == fingerprint:
+            keys, dob = keys | cached[1], dob or cached[2]
+        table = events.load_events(session, keys, with_dob=dob)
+        self._utilizer_cache = (fingerprint, frozenset(keys), dob, table)
+        return table
+
+    def latest_event_date(self) -> Any:
+        """The date of the latest event in the store (a sensible as-of date for data that stops in the past)."""
+        import datetime as dt
+
+        self._require("view_summary")
+        with self.store.reading() as session:
+            latest = session.scalar(select(func.max(func.substr(Record.event_start, 1, 10))))
+        return dt.date.fromisoformat(latest) if latest else None
+
+    def utilizer_list_size(self, rule: Any, as_of: Any = None) -> int:
+        """How many people `rule` lists as of `as_of` (default today): a count for the rule editor, not audited."""
+        import datetime as dt
+
+        from ddj_desktop import utilizers
+
+        self._require("view_summary")
+        rule = self.utilizer_rule(rule)
+        with self.store.reading() as session:
+            table = self._utilizer_events(session, rule)
+        return utilizers.count(rule, table, as_of or dt.date.today())
+
+    def utilizer_list(self, rule: Any, as_of: Any = None, *, explain: bool = True, save: bool = False) -> Any:
+        """The frequent-utilizer list of `rule` (template key, .toml path, TOML text or Rule) as of `as_of` (default
+        today): a UtilizerList, each person with the conditions that held, the values and the records behind them.
+        `save` keeps the run in the store for next month's comparison. Audited."""
+        import datetime as dt
+
+        from ddj_desktop import utilizers
+        from ddj_desktop.utilizers import events, runs
+
+        self._require("view_details")
+        rule = self.utilizer_rule(rule)
+        as_of = as_of or dt.date.today()
+        with self.store.session() as session:
+            result = utilizers.evaluate(rule, self._utilizer_events(session, rule), as_of, explain=explain)
+            if explain:
+                events.fill_source_keys(session, result.people)
+            run_id = runs.save(session, result, self.user_name, users.now()).id if save else None
+            self._audit(session, "utilizer_list", rule=rule.name, version=rule.version, as_of=as_of.isoformat(),
+                        people=len(result.people), saved_run=run_id)
+        result.run_id = run_id
+        return result
+
+    def utilizer_runs(self, rule_name: str | None = None) -> list[Any]:
+        """The saved list runs (RunInfo), newest as-of first; only those of `rule_name` if given."""
+        from ddj_desktop.utilizers import runs
+
+        self._require("view_details")
+        with self.store.reading() as session:
+            return runs.runs(session, rule_name)
+
+    def compare_utilizer_lists(
+        self, rule: Any, as_of: Any = None, *, previous_as_of: Any = None, previous_run: int | None = None
+    ) -> Any:
+        """Who is new, dropped or moved between an earlier list and `rule`'s list as of `as_of` (default today).
+        The earlier list: the saved run `previous_run`; else `rule` evaluated as of `previous_as_of`; else the
+        latest saved run of the same rule before `as_of`; else `rule` as of one month before. Audited."""
+        import datetime as dt
+
+        from ddj_desktop import utilizers
+        from ddj_desktop.utilizers import runs
+
+        self._require("view_details")
+        rule = self.utilizer_rule(rule)
+        as_of = as_of or dt.date.today()
+        with self.store.session() as session:
+            table = self._utilizer_events(session, rule)
+            now = utilizers.Snapshot.of(utilizers.evaluate(rule, table, as_of, explain=False))
+            if previous_run is None and previous_as_of is None:
+                earlier = [r for r in runs.runs(session, rule.name) if r.as_of < as_of]
+                if earlier:
+                    previous_run = earlier[0].id
+                else:
+                    previous_as_of = _month_before(as_of)
+            if previous_run is not None:
+                before, _ = runs.snapshot(session, previous_run)
+            else:
+                before = utilizers.Snapshot.of(utilizers.evaluate(rule, table, previous_as_of, explain=False))
+            result = utilizers.compare(before, now)
+            self._audit(session, "utilizer_compare", rule=rule.name, version=rule.version, before=before.label,
+                        now=now.label, **{k.replace(" ", "_"): v for k, v in result.counts().items()})
+        return result
+
+    def export_utilizer_list(
+        self, rule: Any, out: Path, as_of: Any = None, *, save: bool = False
+    ) -> Any:
+        """Write `rule`'s list as of `as_of` (or an already made UtilizerList) to `out` (.xlsx or .csv); returns the
+        list. Audited as an export."""
+        from ddj_desktop.utilizers import UtilizerList, export
+
+        self._require("export")
+        result = rule if isinstance(rule, UtilizerList) else self.utilizer_list(rule, as_of, save=save)
+        with self.store.session() as session:
+            rows = export.write_list(Path(out), result, generated_by=self.user_name)
+            self._audit(session, "export", what="utilizer list", rule=result.rule_name, version=result.rule_version,
+                        as_of=result.as_of.isoformat(), file=Path(out).name, rows=rows)
+        return result
+
+    def export_utilizer_comparison(self, comparison: Any, out: Path) -> int:
+        """Write a comparison (from compare_utilizer_lists) to `out` (.xlsx or .csv); returns rows. Audited."""
+        from ddj_desktop.utilizers import export
+
+        self._require("export")
+        with self.store.session() as session:
+            rows = export.write_comparison(Path(out), comparison)
+            self._audit(session, "export", what="utilizer comparison", before=comparison.before.label,
+                        now=comparison.now.label, file=Path(out).name, rows=rows)
+        return rows
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")
@@ -561,6 +705,15 @@ def _record_query(query: Any, text: str) -> Any:
 def _record_row(row: Any) -> RecordRow:
     person, source, key, last, first, dob, sex, event_type, start, end, record_id = row
     return RecordRow(record_id, person_label(person), source, key, last, first, dob, sex, event_type, start, end)
+
+
+def _month_before(day: Any) -> Any:
+    """The same day one month earlier (the last day of that month when it is shorter)."""
+    import calendar
+    import datetime as dt
+
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def ensure_source(session: Session, name: str) -> Source:
