@@ -686,4 +686,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):  # a frozen build's worker processes start here (see gui/processes.py)
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     return run(argv)

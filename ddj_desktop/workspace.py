@@ -18,6 +18,7 @@ from ddj_desktop import exporting
 from ddj_desktop.errors import DdjError
 from ddj_desktop.governance import audit, users
 from ddj_desktop.importing import mapping, pipeline
+from ddj_desktop.importing.normalize.names import normalize_name
 from ddj_desktop.progress import NullProgress, Progress, Stage
 from ddj_desktop.store.models import ImportBatch, Person, Record, RowProblem, Source, User
 from ddj_desktop.store.store import Store
@@ -295,16 +296,24 @@ class Workspace:
         return count
 
     def find_records(
-        self, text: str = "", *, offset: int = 0, limit: int = 200, sort: str = "last_name", descending: bool = False
+        self, text: str = "", *, offset: int = 0, limit: int = 200, sort: str = "last_name", descending: bool = False,
+        after: RecordRow | None = None,
     ) -> list[RecordRow]:
-        """A page of the records that `text` finds (name prefixes, a date of birth, a source key or P-number)."""
+        """A page of the records that `text` finds (name prefixes, a date of birth, a source key or P-number).
+
+        `after` (the last row of the previous page) pages by key instead of by offset, as fast deep in a million
+        records as at the top when `sort` is an indexed column (person, last_name, dob).
+        """
         self._require("view_identity")
         if sort not in RECORD_SORT_KEYS:
             raise ValueError(sort)
         with self.store.reading() as session:
             order = _RECORD_COLUMNS[sort]
             query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), text)
-            query = query.order_by(order.desc() if descending else order, Record.id).offset(offset).limit(limit)
+            if after is not None:
+                query = query.where(_after(order, _sort_value(after, sort), after.id, descending))
+            by = (order.desc(), Record.id.desc()) if descending else (order, Record.id)
+            query = query.order_by(*by).offset(offset).limit(limit)
             return [_record_row(r) for r in session.execute(query)]
 
     def count_records(self, text: str = "") -> int:
@@ -693,13 +702,32 @@ def _record_query(query: Any, text: str) -> Any:
     if re.fullmatch(r"[Pp]\d{1,9}", text):
         return query.where(Record.person_id == int(text[1:]))
     by_key = or_(Record.source_key == text, Record.agency_person_id == text)
-    words = [w for w in re.split(r"[\s,]+", text.lower()) if w]
+    # Names are stored upper case without accents (NUNEZ for Núñez): a word is a range on that, which the
+    # last-name index serves.
+    words = [w for w in (normalize_name(w) for w in re.split(r"[\s,]+", text)) if w]
     by_name = and_(*(
-        or_(func.lower(Record.last_name).startswith(w, autoescape=True),
-            func.lower(Record.first_name).startswith(w, autoescape=True))
+        or_(and_(Record.last_name >= w, Record.last_name < w + "\uffff"),
+            and_(Record.first_name >= w, Record.first_name < w + "\uffff"))
         for w in words
     ))  # fmt: skip
     return query.where(or_(by_key, by_name))
+
+
+def _sort_value(row: RecordRow, sort: str) -> Any:
+    if sort == "person":
+        return int(row.person[1:]) if row.person else None
+    return getattr(row, sort)
+
+
+def _after(column: Any, value: Any, record_id: int, descending: bool) -> Any:
+    """Rows after (value, record_id) in the order (column, id), NULLs first ascending and last descending."""
+    if descending:
+        if value is None:
+            return and_(column.is_(None), Record.id < record_id)
+        return or_(column < value, and_(column == value, Record.id < record_id), column.is_(None))
+    if value is None:
+        return or_(and_(column.is_(None), Record.id > record_id), column.is_not(None))
+    return or_(column > value, and_(column == value, Record.id > record_id))
 
 
 def _record_row(row: Any) -> RecordRow:
