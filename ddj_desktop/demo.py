@@ -59,18 +59,6 @@ def build_sample_county(folder: Path, progress: Progress | None = None) -> DemoR
     progress.update(1.0, "Sample county ready")
     return result
 
-SAMPLE_COUNTY_SETTINGS = "county/juniper-county.toml"  # in forms/
-ROI_FILE = "roi-forms.pdf"
-
-
-def write_roi_forms(ws: Workspace, persons: list[str] | list[int], folder: Path) -> list:  # type: ignore[type-arg]
-    """One combined PDF of pre-filled ROI forms for `persons` in `folder`/roi-forms.pdf (the sample county's
-    settings are loaded first if the store has none); the printed forms."""
-    if ws.county_settings() is None:
-        ws.set_county_settings((data_dir("forms") / SAMPLE_COUNTY_SETTINGS).read_text(encoding="utf-8"))
-    return ws.roi_forms(persons, out=Path(folder) / ROI_FILE)
-
-
 UTILIZER_RULE = "generic_ddj"
 UTILIZER_FILE = "frequent-utilizers.xlsx"
 
