@@ -473,6 +473,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             listed, list_file = demo.write_utilizer_list(ws, folder)
             print(f"\nFrequent utilizers ({listed.rule_name}, as of {listed.as_of.isoformat()}): "
                   f"{len(listed.people)} people" + (f", written to {list_file}." if keep is not None else "."))
+            if keep is not None and listed.people:
+                forms = demo.write_roi_forms(ws, listed.person_ids(), folder)
+                print(f"Release-of-information forms for them ({len(forms)}, pre-filled, fillable): "
+                      f"{folder / demo.ROI_FILE}.")
         if keep is not None:
             print(f"\nThe store is {keep / demo.STORE_NAME} (passphrase: {demo.DEMO_PASSPHRASE!r}).")
     return 0
