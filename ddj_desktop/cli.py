@@ -149,6 +149,42 @@ def cmd_export_persons(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_ref(text: str) -> tuple[str, str]:
+    source, sep, key = text.partition(":")
+    if not sep or not source.strip() or not key.strip():
+        raise DdjError(f"{text!r} is not SOURCE:KEY.", hint="Give a record as its source and key, e.g. jail:2021000001.")
+    return source.strip().lower(), key.strip()
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    progress = TerminalProgress()
+    with open_workspace(args) as ws:
+        summary = ws.link(progress=progress)
+    progress.done()
+    print(f"Linked {summary.records} records ({summary.profiles} distinct identities) into {summary.persons} persons.")
+    print(f"Candidate pairs: {summary.candidate_pairs} "
+          f"({', '.join(f'{k} {v}' for k, v in summary.pairs_per_rule.items())}).")
+    print(f"Links: {summary.links} pairs above the link threshold; {summary.refused} refused as conflicting "
+          f"(different SSNs, Jr/Sr, different dates of birth).")
+    print(f"Review queue: {summary.review_pairs} pairs between the thresholds.")
+    print(f"Persons: {summary.new_persons} new, {summary.merges} merges and {summary.splits} splits of earlier "
+          f"persons; {summary.changed_records} records changed person.")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from ddj_desktop.linkage import explain
+
+    with open_workspace(args) as ws:
+        if args.b is None:
+            ref = args.a
+            person = int(ref.upper().lstrip("P")) if ref.upper().lstrip("P").isdigit() else _record_ref(ref)
+            print(explain.format_person(ws.explain_person(person)))
+        else:
+            print(explain.format_pair(ws.explain(_record_ref(args.a), _record_ref(args.b))))
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         result = ws.verify_audit()
@@ -470,13 +506,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                       f"{sum(sum(b.skipped.values()) for b in batches):>7}")
             counts = ws.counts()
             print(f"\n{counts['records']} records from {counts['sources']} sources.")
+            if result.linkage is not None:
+                print(f"Linked into {result.linkage.persons} persons; {result.linkage.review_pairs} pairs wait "
+                      f"in the review queue.")
             listed, list_file = demo.write_utilizer_list(ws, folder)
             print(f"\nFrequent utilizers ({listed.rule_name}, as of {listed.as_of.isoformat()}): "
                   f"{len(listed.people)} people" + (f", written to {list_file}." if keep is not None else "."))
-            if keep is not None and listed.people:
-                forms = demo.write_roi_forms(ws, listed.person_ids(), folder)
-                print(f"Release-of-information forms for them ({len(forms)}, pre-filled, fillable): "
-                      f"{folder / demo.ROI_FILE}.")
         if keep is not None:
             print(f"\nThe store is {keep / demo.STORE_NAME} (passphrase: {demo.DEMO_PASSPHRASE!r}).")
     return 0
@@ -519,6 +554,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agency", metavar="TEXT", help="the agency that sends its exports")
 
     _store_command(sub, "batches", cmd_batches, "list the imports made into the store")
+
+    _store_command(sub, "link", cmd_link, "link the records of every source into persons (reviewer decisions "
+                   "are kept; person IDs stay stable)")
+    p = _store_command(sub, "explain", cmd_explain, "show why two records are (or are not) linked, field by field; "
+                       "with one argument (a record or a person ID like P000123), why a person's records are together")
+    p.add_argument("a", metavar="SOURCE:KEY", help="a record, e.g. jail:2021000001 (or a person ID)")
+    p.add_argument("b", metavar="SOURCE:KEY", nargs="?", help="the other record")
 
     p = sub.add_parser("export", help="write data out of the store", description="write data out of the store")
     export_sub = p.add_subparsers(dest="what", metavar="WHAT", required=True)

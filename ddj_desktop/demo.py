@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ddj_desktop.importing.pipeline import BatchSummary
 from ddj_desktop.paths import data_dir
@@ -35,6 +36,7 @@ SAMPLE_IMPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 class DemoResult:
     workspace: Workspace
     imports: list[tuple[str, list[BatchSummary]]] = field(default_factory=list)
+    linkage: Any = None  # the link run's LinkSummary (persons, review pairs ...), when linked
 
 
 def sample_files(folder: Path | None = None) -> list[tuple[str, list[Path]]]:
@@ -43,16 +45,20 @@ def sample_files(folder: Path | None = None) -> list[tuple[str, list[Path]]]:
     return [(source, [base / name for name in names]) for source, names in SAMPLE_IMPORTS]
 
 
-def build_sample_county(folder: Path, progress: Progress | None = None) -> DemoResult:
-    """A new store in `folder` holding the imported sample county; the caller closes `result.workspace`."""
+def build_sample_county(folder: Path, progress: Progress | None = None, *, link: bool = True) -> DemoResult:
+    """A new store in `folder` holding the imported (and, with `link`, linked) sample county; the caller closes
+    `result.workspace`."""
     progress = progress or NullProgress()
     ws = Workspace.create(Path(folder) / STORE_NAME, DEMO_PASSPHRASE, admin_name="analyst")
     result = DemoResult(ws)
     try:
         imports = sample_files()
+        share = 0.8 if link else 1.0
         for i, (source, files) in enumerate(imports):
-            stage = Stage(progress, i / len(imports), (i + 1) / len(imports))
+            stage = Stage(progress, share * i / len(imports), share * (i + 1) / len(imports))
             result.imports.append((source, ws.import_files(files, source, progress=stage)))
+        if link:
+            result.linkage = ws.link(progress=Stage(progress, 0.8, 1.0))
     except BaseException:
         ws.close()
         raise

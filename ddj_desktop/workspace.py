@@ -593,6 +593,61 @@ class Workspace:
                         now=comparison.now.label, file=Path(out).name, rows=rows)
         return rows
 
+    # -- linkage -------------------------------------------------------------------------------------------
+    def link(
+        self,
+        progress: Progress | None = None,
+        *,
+        settings: Any = None,
+        must_link: list[tuple[tuple[str, str], tuple[str, str]]] | None = None,
+        cannot_link: list[tuple[tuple[str, str], tuple[str, str]]] | None = None,
+    ) -> Any:
+        """Link every record into persons in one transaction (cancellable through `progress`); returns the
+        run's LinkSummary. `must_link` / `cannot_link`: reviewer decisions as ((source, key), (source, key))."""
+        from ddj_desktop.linkage import run as linkage_run
+
+        self._require("link")
+        progress = progress or NullProgress()
+        with self.store.session() as session:
+            summary = linkage_run.link_store(
+                session, self.user_name, users.now(), settings, must_link=must_link or (),
+                cannot_link=cannot_link or (), progress=progress,
+            )  # fmt: skip
+            self._audit(
+                session, "link", run=summary.run_id, records=summary.records, persons=summary.persons,
+                review_pairs=summary.review_pairs, merges=summary.merges, splits=summary.splits,
+                new_persons=summary.new_persons, changed_records=summary.changed_records,
+            )  # fmt: skip
+        return summary
+
+    def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Any:
+        """Why records `a` and `b` ((source, key) each) are or are not one person: a PairExplanation."""
+        from ddj_desktop.linkage import explain
+
+        self._require("view_identity")
+        with self.store.session() as session:
+            result = explain.explain_pair(session, a, b)
+            self._audit(session, "explain", a=f"{a[0]}:{a[1]}", b=f"{b[0]}:{b[1]}")
+        return result
+
+    def explain_person(self, person: int | tuple[str, str]) -> Any:
+        """Why a person's records are together: a PersonExplanation. `person`: an ID, or one of its records."""
+        from ddj_desktop.linkage import explain
+
+        self._require("view_identity")
+        with self.store.session() as session:
+            if not isinstance(person, int):
+                found = session.scalar(
+                    select(Record.person_id).join(Source, Source.id == Record.source_id)
+                    .where(Source.name == person[0].strip().lower(), Record.source_key == person[1].strip())
+                )  # fmt: skip
+                if found is None:
+                    raise DdjError(f"There is no linked record {person[0]}:{person[1]}.")
+                person = found
+            result = explain.explain_person(session, person)
+            self._audit(session, "explain", person=person_label(person))
+        return result
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")

@@ -140,6 +140,60 @@ class Record(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     source: Mapped[Source] = relationship()
 
+
+class LinkRun(Base):
+    """One linkage run: its settings, the model it estimated (m, u, prior) and what it found."""
+
+    __tablename__ = "link_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[str] = mapped_column(Text)
+    finished_at: Mapped[str] = mapped_column(Text)
+    user_name: Mapped[str] = mapped_column(Text)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    model: Mapped[dict] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Pair(Base):
+    """Two records whose match probability fell between the thresholds: the review queue's material.
+
+    The ID is derived from the two records' (source, source_key), so the same question keeps its ID across link
+    runs and imports. `status` is `review` while the last run put the pair between the thresholds (and its
+    records in different persons), else `settled`. Records a/b are ordered by (source name, source key)."""
+
+    __tablename__ = "pair"
+    __table_args__ = (
+        UniqueConstraint("a_source_id", "a_source_key", "b_source_id", "b_source_key", name="uq_pair_records"),
+        Index("ix_pair_status", "status", "probability"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    a_source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    a_source_key: Mapped[str] = mapped_column(Text)
+    b_source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    b_source_key: Mapped[str] = mapped_column(Text)
+    a_record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id"))
+    b_record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id"))
+    probability: Mapped[float] = mapped_column()
+    match_weight: Mapped[float] = mapped_column()
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)  # comparison -> {level, label, weight}
+    status: Mapped[str] = mapped_column(String(16))  # review | settled
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("link_run.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("link_run.id"))
+
+
+class PersonChange(Base):
+    """A merge, split or new person made by a link run (`other_person_id`: the merged-away ID, or the ID that
+    the split part left)."""
+
+    __tablename__ = "person_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("link_run.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # merge | split
+    person_id: Mapped[int] = mapped_column(Integer)
+    other_person_id: Mapped[int | None] = mapped_column(Integer)
+    records: Mapped[int] = mapped_column(Integer)
+
+
 class Setting(Base):
     """A county setting the forms need (county name, parties ...), as JSON under a key."""
 

@@ -1,0 +1,137 @@
+"""Blocking: which profile pairs are worth comparing at all.
+
+Several rules are OR-ed, so a true pair with one bad field still meets under another rule. A rule gives each
+profile a key (or none); profiles with the same key form a block and every pair inside a block is a candidate.
+Blocks bigger than `max_block` (1,900 namesakes of SMITH born in 1980 at a million records) are not paired out
+in full: inside them profiles are sorted by name and each is paired with its `window` nearest neighbours
+(sorted neighbourhood), so the work stays linear in the number of records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ddj_desktop.linkage.frame import Frame
+
+MISSING = -1
+
+
+def _combine(*columns: np.ndarray) -> np.ndarray:
+    """One int64 key from several non-negative int64 columns (any 0 = missing -> -1)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    missing = np.zeros(len(columns[0]), dtype=bool)
+    for col in columns:
+        col = np.asarray(col, dtype=np.int64)
+        missing |= col <= 0
+        key = key * 1_000_003 + col  # wraps on overflow: a rare shared key only adds a candidate pair
+    key[missing] = MISSING
+    return key
+
+
+def _dob_key(f: Frame) -> np.ndarray:
+    return np.where(f.dob_approx | (f.dob == 0), MISSING, f.dob)
+
+
+def _surname_sound_year(f: Frame) -> np.ndarray:
+    return _combine(f.last_sound, f.dob_year)
+
+
+def _first_last(f: Frame) -> np.ndarray:
+    return _combine(f.first_id, f.last_id)
+
+
+def _swapped_names(f: Frame) -> np.ndarray:
+    # The unordered pair of names: SMITH JOHN meets JOHN SMITH (and, again, JOHN SMITH).
+    return _combine(np.minimum(f.first_id, f.last_id), np.maximum(f.first_id, f.last_id))
+
+
+def _ssn(f: Frame) -> np.ndarray:
+    return np.where(f.ssn > 0, f.ssn, MISSING)
+
+
+def _ssn_last4_year(f: Frame) -> np.ndarray:
+    return _combine(f.ssn_last4 + 1, f.dob_year)
+
+
+def _agency_id(f: Frame) -> np.ndarray:
+    return np.where(f.agency_id > 0, f.agency_id, MISSING)
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    name: str
+    description: str
+    key: Callable[[Frame], np.ndarray]
+
+
+RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("dob", "same date of birth", _dob_key),
+    BlockingRule("surname_sound_year", "surname sounds alike (Soundex) and same birth year", _surname_sound_year),
+    BlockingRule("first_last", "same first and last name", _first_last),
+    BlockingRule("swapped_names", "same two names in either order (first and last swapped)", _swapped_names),
+    BlockingRule("ssn", "same full SSN", _ssn),
+    BlockingRule("ssn_last4_year", "same SSN last four and birth year", _ssn_last4_year),
+    BlockingRule("agency_id", "same agency person ID within one source (SO #, MRN, PersonalID ...)", _agency_id),
+)
+
+
+def block_pairs(keys: np.ndarray, order: np.ndarray, max_block: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) profile indexes, left < right, of the pairs that share a key (MISSING never pairs).
+
+    Inside blocks larger than `max_block`, profiles sorted by `order` are paired with the next `window` only."""
+    valid = np.flatnonzero(keys != MISSING)
+    if valid.size < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    sorter = np.lexsort((order[valid], keys[valid]))
+    idx = valid[sorter]
+    ks = keys[idx]
+    n = idx.size
+    starts = np.r_[0, np.flatnonzero(ks[1:] != ks[:-1]) + 1]
+    sizes = np.diff(np.r_[starts, n])
+    size_at = np.repeat(sizes, sizes)
+    end_at = np.repeat(starts + sizes, sizes)
+    reach = np.minimum(end_at - 1 - np.arange(n), np.where(size_at > max_block, window, n))
+    lefts, rights = [], []
+    pos = np.flatnonzero(reach >= 1)
+    step = 1
+    while pos.size:
+        lefts.append(idx[pos])
+        rights.append(idx[pos + step])
+        step += 1
+        pos = pos[reach[pos] >= step]
+    if not lefts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a, b = np.concatenate(lefts), np.concatenate(rights)
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+@dataclass
+class Candidates:
+    left: np.ndarray  # int64 profile indexes, left < right, unique pairs
+    right: np.ndarray
+    per_rule: dict[str, int]  # pairs each rule yields (they overlap)
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def candidate_pairs(
+    frame: Frame, rules: tuple[BlockingRule, ...] = RULES, *, max_block: int = 400, window: int = 40
+) -> Candidates:
+    """The unique candidate pairs of `frame` under the OR of `rules`, with the count each rule gave."""
+    order = np.lexsort((frame.first_id, frame.last_id))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    n = max(frame.profiles, 1)
+    codes, per_rule = [], {}
+    for rule in rules:
+        a, b = block_pairs(rule.key(frame), rank, max_block, window)
+        per_rule[rule.name] = int(a.size)
+        codes.append(a * n + b)
+    if not codes:
+        return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), per_rule)
+    unique = np.unique(np.concatenate(codes))
+    return Candidates(unique // n, unique % n, per_rule)

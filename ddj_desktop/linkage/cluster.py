@@ -1,0 +1,201 @@
+"""Clustering profiles into persons without chaining strangers together.
+
+Links are taken strongest first (greedy, like single linkage), but a link that would put strongly conflicting
+records in one person is refused: two different full SSNs (a swap of two adjacent digits is a typo, not a
+conflict), two different generational suffixes (JR and SR), or two clearly different dates of birth. Reviewer
+decisions are hard constraints: "same" pairs are joined first whatever they hold, "different" pairs are never
+joined, directly or through others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz.distance import JaroWinkler
+
+from ddj_desktop.linkage.frame import Frame
+from ddj_desktop.linkage.names import nickname_pairs
+
+
+def ssn_conflict(a: int, b: int) -> bool:
+    """Two full SSNs that cannot belong to one person: different, and not two adjacent digits swapped."""
+    if a == b:
+        return False
+    da, db = f"{a:09d}", f"{b:09d}"
+    diff = [i for i in range(9) if da[i] != db[i]]
+    return not (len(diff) == 2 and diff[1] == diff[0] + 1 and da[diff[0]] == db[diff[1]] and da[diff[1]] == db[diff[0]])
+
+
+def dob_conflict(a: int, b: int) -> bool:
+    """Two dates of birth (YYYYMMDD) too far apart to be one person's with a typo: not equal, not a day/month
+    swap, not one year off on the same day, not one digit apart, not within a month."""
+    if a == b:
+        return False
+    ya, yb, mda, mdb = a // 10000, b // 10000, a % 10000, b % 10000
+    if ya == yb and mda // 100 == mdb % 100 and mda % 100 == mdb // 100:
+        return False
+    if mda == mdb and abs(ya - yb) <= 1:
+        return False
+    sa, sb = str(a), str(b)
+    diff = [i for i in range(min(len(sa), len(sb))) if sa[i] != sb[i]]
+    if len(diff) == 1:
+        return False
+    try:
+        days = abs((dt.date(ya, mda // 100, mda % 100) - dt.date(yb, mdb // 100, mdb % 100)).days)
+    except ValueError:
+        return True
+    return days > 31
+
+
+@dataclass
+class _Group:
+    members: list[int]
+    ssns: set[int] = field(default_factory=set)
+    suffixes: set[str] = field(default_factory=set)
+    dobs: set[int] = field(default_factory=set)
+    cannot: set[int] = field(default_factory=set)  # profiles this group must never hold
+    firsts: dict[str, int] = field(default_factory=dict)  # first name -> records
+    middles: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # int64 cluster number per profile (the smallest profile index in it)
+    refused: int  # links refused because of a conflict
+    forced: int  # reviewer "same" decisions applied
+    merged_links: list[tuple[int, int]]  # the (left, right) profile pairs that joined two groups
+
+
+def _incompatible(xs: set[int], ys: set[int], conflict: Callable[[int, int], bool]) -> bool:
+    """Whether each side holds a value that fits no value on the other. A person may hold a true SSN and two
+    typos of it that are not typos of each other: each still fits the true one."""
+    if not xs or not ys or xs == ys:
+        return False
+    return any(all(conflict(x, y) for y in ys) for x in xs) and any(all(conflict(x, y) for x in xs) for y in ys)
+
+
+def _related_first_names(a: str, b: str) -> bool:
+    if a == b or (a, b) in nickname_pairs():
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return JaroWinkler.similarity(a, b) >= 0.8
+
+
+def _first_name_conflict(a: _Group, b: _Group) -> bool:
+    """Twins: each group is well attested (two or more records) under first names that are unrelated to every
+    first and middle name of the other (not equal, not a nickname, not a near spelling)."""
+    if sum(a.firsts.values()) < 2 or sum(b.firsts.values()) < 2:
+        return False
+    for f in a.firsts:
+        if f in b.middles:
+            return False
+        for g in b.firsts:
+            if g in a.middles or _related_first_names(f, g):
+                return False
+    return True
+
+
+def _conflict(a: _Group, b: _Group, check_dob: bool) -> bool:
+    if _first_name_conflict(a, b):
+        return True
+    if _incompatible(a.ssns, b.ssns, ssn_conflict):
+        return True
+    if a.suffixes and b.suffixes and a.suffixes != b.suffixes:
+        return True
+    if check_dob and _incompatible(a.dobs, b.dobs, dob_conflict):
+        return True
+    if a.cannot and not a.cannot.isdisjoint(b.members):
+        return True
+    return bool(b.cannot) and not b.cannot.isdisjoint(a.members)
+
+
+def cluster(
+    frame: Frame,
+    left: np.ndarray,
+    right: np.ndarray,
+    strength: np.ndarray,
+    *,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    check_dob: bool = True,
+) -> ClusterResult:
+    """Persons (as profile labels) from links `left[i]`-`right[i]`, strongest `strength` first, refusing
+    merges that conflict; `must_link` / `cannot_link` are profile pairs decided by reviewers."""
+    n = frame.profiles
+    parent = list(range(n))
+    groups: dict[int, _Group] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def group(root: int) -> _Group:
+        g = groups.get(root)
+        if g is None:
+            g = _Group([root])
+            if frame.ssn[root] >= 0:
+                g.ssns.add(int(frame.ssn[root]))
+            if frame.suffix[root]:
+                g.suffixes.add(frame.suffix[root])
+            if frame.dob[root] > 0 and not frame.dob_approx[root]:
+                g.dobs.add(int(frame.dob[root]))
+            if frame.first[root]:
+                g.firsts[frame.first[root]] = int(frame.size[root])
+            if frame.middle[root]:
+                g.middles.add(frame.middle[root])
+            groups[root] = g
+        return g
+
+    def union(ra: int, rb: int) -> None:
+        ga, gb = group(ra), group(rb)
+        if len(ga.members) < len(gb.members):
+            ra, rb, ga, gb = rb, ra, gb, ga
+        parent[rb] = ra
+        ga.members.extend(gb.members)
+        ga.ssns |= gb.ssns
+        ga.suffixes |= gb.suffixes
+        ga.dobs |= gb.dobs
+        ga.cannot |= gb.cannot
+        for name, records in gb.firsts.items():
+            ga.firsts[name] = ga.firsts.get(name, 0) + records
+        ga.middles |= gb.middles
+        del groups[rb]
+
+    for a, b in cannot_link:
+        group(find(a)).cannot.add(b)
+        group(find(b)).cannot.add(a)
+    forced = 0
+    merged: list[tuple[int, int]] = []
+    for a, b in must_link:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            union(ra, rb)
+            forced += 1
+            merged.append((a, b))
+
+    refused = 0
+    order = np.lexsort((right, left, -strength))
+    for k in order:
+        a, b = int(left[k]), int(right[k])
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        if _conflict(group(ra), group(rb), check_dob):
+            refused += 1
+            continue
+        union(ra, rb)
+        merged.append((a, b))
+
+    roots = np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
+    # Label each cluster by its smallest profile index, so labels do not depend on merge order.
+    smallest = np.full(n, n, dtype=np.int64)
+    np.minimum.at(smallest, roots, np.arange(n))
+    return ClusterResult(smallest[roots], refused, forced, merged)

@@ -1,0 +1,247 @@
+"""Comparisons: for each candidate pair, one level per field, computed on whole arrays at once.
+
+Level 0 is the strongest agreement, the last level is "different"; NULL (-1) means the field is missing on one
+side and says nothing. String similarity is Jaro–Winkler from RapidFuzz (`process.cpdist`, which compares the
+i-th string of one list with the i-th of the other, in C, on all cores).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from ddj_desktop.linkage import names
+from ddj_desktop.linkage.frame import Frame
+
+NULL = -1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    title: str
+    levels: tuple[str, ...]  # labels, strongest agreement first, "different" (or the like) last
+    term_frequency: bool = False  # exact agreement weighed by how common the value is
+    against: tuple[int, ...] = ()  # levels that never count for a match, whatever EM estimates
+
+
+FIRST = Comparison("first_name", "first name", (
+    "exact",
+    "nickname (e.g. BILL / WILLIAM)",
+    "close spelling (Jaro-Winkler >= 0.92)",
+    "first name is the other's middle name",
+    "similar (Jaro-Winkler >= 0.80, same sound or initial)",
+    "different",
+), term_frequency=True)  # fmt: skip
+LAST = Comparison("last_name", "last name", (
+    "exact",
+    "first and last name swapped",
+    "one part of a double or hyphenated surname",
+    "close spelling (Jaro-Winkler >= 0.92)",
+    "similar (Jaro-Winkler >= 0.80 or same sound)",
+    "different",
+), term_frequency=True)  # fmt: skip
+MIDDLE = Comparison("middle_name", "middle name", ("same", "initial agrees", "different"))
+SUFFIX = Comparison("suffix", "name suffix", ("same", "conflict (e.g. JR / SR)"), against=(1,))
+DOB = Comparison("dob", "date of birth", (
+    "exact",
+    "day and month swapped",
+    "one year apart, same day and month",
+    "one digit differs",
+    "within a month",
+    "same day and month, other year",
+    "same year (approximate date)",
+    "different",
+))  # fmt: skip
+SSN = Comparison("ssn", "SSN", (
+    "exact",
+    "two adjacent digits swapped",
+    "last four agree (one side has only the last four)",
+    "one digit differs (siblings, e.g. twins)",
+    "different",
+), against=(3,))  # fmt: skip
+SEX = Comparison("sex", "sex", ("same", "different"))
+AGENCY = Comparison("agency_id", "agency person ID", (
+    "same person ID in the same source",
+    "different person IDs in the same source",
+))  # fmt: skip
+
+COMPARISONS: tuple[Comparison, ...] = (FIRST, LAST, MIDDLE, SUFFIX, DOB, SSN, SEX, AGENCY)
+
+
+def _jaro_winkler(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    return process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1)
+
+
+def _pair_codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    return a.astype(np.int64) * n + b.astype(np.int64)
+
+
+_nickname_cache: dict[int, tuple[int, np.ndarray]] = {}
+
+
+def _nickname_codes(frame: Frame) -> np.ndarray:
+    """Sorted codes (a * V + b) of the vocabulary pairs that the nickname table relates."""
+    cached = _nickname_cache.get(id(frame.vocab))
+    size = len(frame.vocab.words)
+    if cached is not None and cached[0] == size:
+        return cached[1]
+    ids = frame.vocab.ids
+    codes = [ids[a] * size + ids[b] for a, b in names.nickname_pairs() if a in ids and b in ids]
+    result = np.unique(np.array(codes, dtype=np.int64))
+    _nickname_cache.clear()
+    _nickname_cache[id(frame.vocab)] = (size, result)
+    return result
+
+
+def _digits(values: np.ndarray, width: int) -> np.ndarray:
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    return (values[:, None] // powers) % 10
+
+
+def _one_digit_and_transposition(a: np.ndarray, b: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(differs in exactly one digit, differs by one swap of two adjacent digits) of equal-width numbers."""
+    da, db = _digits(a, width), _digits(b, width)
+    diff = da != db
+    count = diff.sum(axis=1)
+    one = count == 1
+    swap = np.zeros(len(a), dtype=bool)
+    two = np.flatnonzero(count == 2)
+    if two.size:
+        d = diff[two]
+        first = d.argmax(axis=1)
+        adjacent = (first + 1 < width) & d[np.arange(two.size), np.minimum(first + 1, width - 1)]
+        rows = two[adjacent]
+        p = first[adjacent]
+        swap[rows] = (da[rows, p] == db[rows, p + 1]) & (da[rows, p + 1] == db[rows, p])
+    return one, swap
+
+
+def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+    """Per comparison name, the int8 level of each pair (NULL when a side is missing)."""
+    n = left.size
+    out: dict[str, np.ndarray] = {}
+    vocab_size = len(frame.vocab.words)
+
+    # -- names
+    fa, fb = frame.first_id[left], frame.first_id[right]
+    la, lb = frame.last_id[left], frame.last_id[right]
+    ma, mb = frame.middle_id[left], frame.middle_id[right]
+    swapped = (fa > 0) & (la > 0) & (fa == lb) & (la == fb) & (fa != la)
+
+    first = np.full(n, FIRST.levels.index("different"), dtype=np.int8)
+    has = (fa > 0) & (fb > 0)
+    jw_first = np.zeros(n, dtype=np.float32)
+    idx = np.flatnonzero(has & (fa != fb))
+    jw_first[idx] = _jaro_winkler(frame.first[left[idx]], frame.first[right[idx]])
+    initial = np.zeros(n, dtype=bool)
+    if idx.size:
+        sa, sb = frame.first[left[idx]], frame.first[right[idx]]
+        initial[idx] = np.fromiter(
+            ((len(x) == 1 or len(y) == 1) and x[0] == y[0] for x, y in zip(sa, sb)), dtype=bool, count=idx.size)
+    sound = (frame.first_sound[left] == frame.first_sound[right]) & has
+    nick = np.isin(_pair_codes(fa, fb, vocab_size), _nickname_codes(frame)) & has
+    goes_by_middle = ((fa == mb) & (fa > 0)) | ((fb == ma) & (fb > 0))
+    first[has & ((jw_first >= 0.80) | sound | initial)] = 4
+    first[goes_by_middle] = 3
+    first[has & (jw_first >= 0.92)] = 2
+    first[nick] = 1
+    first[has & (fa == fb)] = 0
+    first[~has & ~goes_by_middle] = NULL
+    first[swapped] = NULL  # the swap is counted once, on the last name
+    out[FIRST.name] = first
+
+    last = np.full(n, LAST.levels.index("different"), dtype=np.int8)
+    has = (la > 0) & (lb > 0)
+    jw_last = np.zeros(n, dtype=np.float32)
+    idx = np.flatnonzero(has & (la != lb))
+    jw_last[idx] = _jaro_winkler(frame.last[left[idx]], frame.last[right[idx]])
+    sound = (frame.last_sound[left] == frame.last_sound[right]) & has
+    pa1, pa2 = frame.last_part1[left], frame.last_part2[left]
+    pb1, pb2 = frame.last_part1[right], frame.last_part2[right]
+    part = has & ((pa1 == pb1) | (pa1 == pb2) | (pa2 == pb1) | (pa2 == pb2))
+    last[has & ((jw_last >= 0.80) | sound)] = 4
+    last[has & (jw_last >= 0.92)] = 3
+    last[part] = 2
+    last[swapped] = 1
+    last[has & (la == lb)] = 0
+    last[~has] = NULL
+    out[LAST.name] = last
+
+    middle = np.full(n, 2, dtype=np.int8)
+    has = (ma > 0) & (mb > 0)
+    if has.any():
+        idx = np.flatnonzero(has & (ma != mb))
+        a, b = frame.middle[left[idx]], frame.middle[right[idx]]
+        agrees = np.fromiter(
+            ((len(x) == 1 or len(y) == 1) and x[0] == y[0] for x, y in zip(a, b)), dtype=bool, count=idx.size)
+        middle[idx[agrees]] = 1
+    middle[has & (ma == mb)] = 0
+    middle[~has] = NULL
+    out[MIDDLE.name] = middle
+
+    sa, sb = frame.suffix[left], frame.suffix[right]
+    has = (sa != "") & (sb != "")
+    suffix = np.where(sa == sb, 0, 1).astype(np.int8)
+    suffix[~has] = NULL
+    out[SUFFIX.name] = suffix
+
+    # -- date of birth
+    da, db = frame.dob[left], frame.dob[right]
+    approx = frame.dob_approx[left] | frame.dob_approx[right]
+    has = (da > 0) & (db > 0)
+    dob = np.full(n, DOB.levels.index("different"), dtype=np.int8)
+    ya, yb = da // 10000, db // 10000
+    mda, mdb = da % 10000, db % 10000
+    one_digit, _ = _one_digit_and_transposition(da, db, 8)
+    days = np.abs(frame.dob_days[left] - frame.dob_days[right])
+    dob[has & (mda == mdb)] = 5
+    dob[has & (days <= 31)] = 4
+    dob[has & one_digit] = 3
+    dob[has & (mda == mdb) & (np.abs(ya - yb) == 1)] = 2
+    swap = (ya == yb) & (mda // 100 == mdb % 100) & (mda % 100 == mdb // 100)
+    dob[has & swap] = 1
+    dob[has & (da == db)] = 0
+    # An approximate DOB (HMIS: January 1 of the year) only tells the year.
+    dob[has & approx] = np.where(ya == yb, 6, 7)[has & approx]
+    dob[~has] = NULL
+    out[DOB.name] = dob
+
+    # -- SSN
+    a, b = frame.ssn[left], frame.ssn[right]
+    full = (a >= 0) & (b >= 0)
+    ssn = np.full(n, SSN.levels.index("different"), dtype=np.int8)
+    one_digit, transposed = _one_digit_and_transposition(np.maximum(a, 0), np.maximum(b, 0), 9)
+    ssn[full & one_digit] = 3
+    ssn[full & transposed] = 1
+    ssn[full & (a == b)] = 0
+    l4a, l4b = frame.ssn_last4[left], frame.ssn_last4[right]
+    partial = ~full & (l4a >= 0) & (l4b >= 0)
+    ssn[partial] = np.where(l4a == l4b, 2, 4)[partial]
+    ssn[~full & ~partial] = NULL
+    out[SSN.name] = ssn
+
+    # -- sex and agency ID
+    xa, xb = frame.sex[left], frame.sex[right]
+    sex = np.where(xa == xb, 0, 1).astype(np.int8)
+    sex[(xa == 0) | (xb == 0)] = NULL
+    out[SEX.name] = sex
+
+    same_source = frame.source_code[left] == frame.source_code[right]
+    ga, gb = frame.agency_id[left], frame.agency_id[right]
+    agency = np.where(ga == gb, 0, 1).astype(np.int8)
+    agency[~same_source | (ga == 0) | (gb == 0)] = NULL
+    out[AGENCY.name] = agency
+    return out
+
+
+def level_matrix(levels: dict[str, np.ndarray], comparisons: tuple[Comparison, ...] = COMPARISONS) -> np.ndarray:
+    """The levels as one (pairs x comparisons) int8 matrix, columns in `comparisons` order."""
+    if not comparisons:
+        return np.zeros((0, 0), dtype=np.int8)
+    return np.stack([levels[c.name] for c in comparisons], axis=1)

@@ -1,0 +1,201 @@
+"""Records in columns, ready for vectorised linkage.
+
+Records with exactly the same identity (same source, agency person ID, names, DOB, SSN and sex) are the same
+person beyond doubt, so they are collapsed into one *profile* first: a frequent utilizer's forty ED visits under
+one MRN become one or two profiles. Blocking, comparison, scoring and clustering work on profiles; every record
+then follows its profile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ddj_desktop.linkage import names
+
+# The identity columns linkage reads, in this order (see `IdentityRow`).
+IDENTITY_COLUMNS = (
+    "id", "source", "source_key", "agency_person_id", "first_name", "middle_name", "last_name", "name_suffix",
+    "dob", "dob_quality", "ssn", "ssn_last4", "sex", "person_id",
+)  # fmt: skip
+
+SEX_CODES = {"female": 1, "male": 2}
+_EPOCH = dt.date(1800, 1, 1).toordinal()
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRow:
+    """One record's identity, as the store holds it (normalized by the import)."""
+
+    id: int
+    source: str
+    source_key: str
+    agency_person_id: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    name_suffix: str | None = None
+    dob: str | None = None  # ISO date
+    dob_quality: str | None = None  # "partial" = approximate (HMIS: January 1 of the year)
+    ssn: str | None = None  # 9 digits, valid (invalid ones arrive as None)
+    ssn_last4: str | None = None
+    sex: str | None = None
+    person_id: int | None = None
+
+
+class Vocabulary:
+    """Strings to small integers (0 = missing), shared by every name column so first/last can be compared."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {"": 0}
+        self.words: list[str] = [""]
+
+    def code(self, word: str | None) -> int:
+        if not word:
+            return 0
+        found = self.ids.get(word)
+        if found is None:
+            found = self.ids[word] = len(self.words)
+            self.words.append(word)
+        return found
+
+    def codes(self, words: Iterable[str | None]) -> np.ndarray:
+        return np.fromiter((self.code(w) for w in words), dtype=np.int64)
+
+
+def _dob_parts(dob: str | None) -> tuple[int, int]:
+    """(YYYYMMDD, days since 1800-01-01) of an ISO date; (0, 0) when missing or unreadable."""
+    if not dob:
+        return 0, 0
+    try:
+        day = dt.date.fromisoformat(dob[:10])
+    except ValueError:
+        return 0, 0
+    return day.year * 10000 + day.month * 100 + day.day, day.toordinal() - _EPOCH
+
+
+@dataclass
+class Frame:
+    """Profiles in numpy columns (index = profile number) and the records that map onto them."""
+
+    # records
+    record_id: np.ndarray  # int64, store record IDs
+    record_profile: np.ndarray  # int64, the profile of each record
+    record_person: np.ndarray  # int64, the record's current person ID (0 = none)
+    record_source: list[str]
+    record_key: list[str]
+    # profiles
+    vocab: Vocabulary
+    first: np.ndarray  # object: str ('' = missing)
+    middle: np.ndarray
+    last: np.ndarray
+    first_id: np.ndarray  # int64 codes in `vocab`
+    middle_id: np.ndarray
+    last_id: np.ndarray
+    last_part1: np.ndarray  # codes of the first and last standalone surname word (double surnames)
+    last_part2: np.ndarray
+    first_sound: np.ndarray  # codes of the Soundex of first / last name
+    last_sound: np.ndarray
+    suffix: np.ndarray  # object: generational suffix or ''
+    dob: np.ndarray  # int64 YYYYMMDD, 0 = missing
+    dob_days: np.ndarray  # int64 days since 1800-01-01
+    dob_approx: np.ndarray  # bool: only the year is trustworthy
+    ssn: np.ndarray  # int64, -1 = missing
+    ssn_last4: np.ndarray  # int64, -1 = missing
+    sex: np.ndarray  # int8: 0 unknown, 1 female, 2 male
+    source_code: np.ndarray  # int64
+    agency_id: np.ndarray  # int64 code of (source, agency person ID), 0 = missing
+    first_record: np.ndarray  # int64: index (into the record arrays) of each profile's earliest record
+    size: np.ndarray  # int64: records per profile
+    first_freq: np.ndarray  # float64: share of records with this first name (term frequency)
+    last_freq: np.ndarray
+
+    @property
+    def profiles(self) -> int:
+        return len(self.first)
+
+    @property
+    def records(self) -> int:
+        return len(self.record_id)
+
+    @property
+    def dob_year(self) -> np.ndarray:
+        return self.dob // 10000
+
+
+def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
+    """A Frame of `rows` (IdentityRow or tuples in IDENTITY_COLUMNS order), records sorted by ID."""
+    rows = sorted((r if isinstance(r, IdentityRow) else IdentityRow(*r) for r in rows), key=lambda r: r.id)
+    profile_of: dict[tuple, int] = {}
+    record_profile = np.empty(len(rows), dtype=np.int64)
+    reps: list[IdentityRow] = []
+    first_record: list[int] = []
+    for i, r in enumerate(rows):
+        approx = r.dob_quality == "partial"
+        key = (r.source, r.agency_person_id, r.first_name, r.middle_name, r.last_name, r.name_suffix, r.dob, approx,
+               r.ssn, r.ssn_last4, r.sex)  # fmt: skip
+        p = profile_of.get(key)
+        if p is None:
+            p = profile_of[key] = len(reps)
+            reps.append(r)
+            first_record.append(i)
+        record_profile[i] = p
+
+    vocab = Vocabulary()
+    n = len(reps)
+    first = np.array([r.first_name or "" for r in reps], dtype=object)
+    middle = np.array([r.middle_name or "" for r in reps], dtype=object)
+    last = np.array([r.last_name or "" for r in reps], dtype=object)
+    parts = [names.surname_parts(s) if s else () for s in last]
+    dob_pairs = [_dob_parts(r.dob) for r in reps]
+    sources: dict[str, int] = {}
+    agency = Vocabulary()
+    frame = Frame(
+        record_id=np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows)),
+        record_profile=record_profile,
+        record_person=np.fromiter((r.person_id or 0 for r in rows), dtype=np.int64, count=len(rows)),
+        record_source=[r.source for r in rows],
+        record_key=[r.source_key for r in rows],
+        vocab=vocab,
+        first=first,
+        middle=middle,
+        last=last,
+        first_id=vocab.codes(first),
+        middle_id=vocab.codes(middle),
+        last_id=vocab.codes(last),
+        last_part1=vocab.codes(p[0] if p else "" for p in parts),
+        last_part2=vocab.codes(p[-1] if p else "" for p in parts),
+        first_sound=vocab.codes("#" + names.soundex(s) if s else "" for s in first),
+        last_sound=vocab.codes("#" + names.soundex(s) if s else "" for s in last),
+        suffix=np.array([(r.name_suffix or "") if (r.name_suffix or "") in names.GENERATIONAL else ""
+                         for r in reps], dtype=object),
+        dob=np.fromiter((d[0] for d in dob_pairs), dtype=np.int64, count=n),
+        dob_days=np.fromiter((d[1] for d in dob_pairs), dtype=np.int64, count=n),
+        dob_approx=np.fromiter((r.dob_quality == "partial" and bool(r.dob) for r in reps), dtype=bool, count=n),
+        ssn=np.fromiter((int(r.ssn) if r.ssn and r.ssn.isdigit() else -1 for r in reps), dtype=np.int64, count=n),
+        ssn_last4=np.fromiter(
+            (int(r.ssn_last4) if r.ssn_last4 and r.ssn_last4.isdigit() else (int(r.ssn[-4:]) if r.ssn else -1)
+             for r in reps), dtype=np.int64, count=n),
+        sex=np.fromiter((SEX_CODES.get(r.sex or "", 0) for r in reps), dtype=np.int8, count=n),
+        source_code=np.fromiter((sources.setdefault(r.source, len(sources)) for r in reps), dtype=np.int64,
+                                count=n),
+        agency_id=agency.codes(f"{r.source}\x1f{r.agency_person_id}" if r.agency_person_id else None for r in reps),
+        first_record=np.array(first_record, dtype=np.int64),
+        size=np.bincount(record_profile, minlength=n).astype(np.int64),
+        first_freq=np.zeros(n),
+        last_freq=np.zeros(n),
+    )  # fmt: skip
+    frame.first_freq = _term_frequency(frame.first_id, frame.size)
+    frame.last_freq = _term_frequency(frame.last_id, frame.size)
+    return frame
+
+
+def _term_frequency(codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per profile, the share of records (among those with a value) that carry the same value."""
+    counts = np.bincount(codes, weights=weights)
+    counts[0] = 0
+    total = max(counts.sum(), 1.0)
+    return counts[codes] / total

@@ -1,0 +1,72 @@
+"""Clustering refuses to chain strangers, honours reviewer decisions, and keeps persons whole otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ddj_desktop.linkage.cluster import cluster, dob_conflict, ssn_conflict
+from ddj_desktop.linkage.frame import build_frame
+
+from .helpers import row
+
+
+def _cluster(frame, links, **kw):
+    left = np.array([a for a, _b, _w in links])
+    right = np.array([b for _a, b, _w in links])
+    strength = np.array([w for _a, _b, w in links], dtype=float)
+    return cluster(frame, left, right, strength, **kw).labels.tolist()
+
+
+def test_a_chain_through_a_record_without_ssn_does_not_join_two_ssns():
+    frame = build_frame([
+        row(first_name="MARIA", last_name="GARCIA", dob="1980-01-02", ssn="111223333"),
+        row(first_name="MARIA", last_name="GARCIA", dob="1980-01-02"),
+        row(first_name="MARIA", last_name="GARCIA", dob="1980-01-02", ssn="444556666"),
+    ])  # fmt: skip
+    labels = _cluster(frame, [(0, 1, 20.0), (1, 2, 19.0)])
+    assert labels[0] == labels[1] != labels[2]
+
+
+def test_father_and_son_are_not_merged_through_a_suffixless_record():
+    frame = build_frame([
+        row(first_name="JOHN", last_name="SMITH", name_suffix="JR", dob="1990-05-06"),
+        row(first_name="JOHN", last_name="SMITH"),
+        row(first_name="JOHN", last_name="SMITH", name_suffix="SR"),
+    ])  # fmt: skip
+    labels = _cluster(frame, [(0, 1, 10.0), (1, 2, 9.0)])
+    assert labels[0] == labels[1] != labels[2]
+
+
+def test_clearly_different_dates_of_birth_with_the_same_name_stay_apart():
+    frame = build_frame([
+        row(first_name="ANA", last_name="RUIZ", dob="1961-02-03"),
+        row(first_name="ANA", last_name="RUIZ"),
+        row(first_name="ANA", last_name="RUIZ", dob="1988-10-20"),
+    ])  # fmt: skip
+    labels = _cluster(frame, [(0, 1, 8.0), (1, 2, 7.0)])
+    assert labels[0] == labels[1] != labels[2]
+
+
+def test_typos_are_not_conflicts():
+    assert not ssn_conflict(123456789, 123457689)  # adjacent digits swapped
+    assert ssn_conflict(123456789, 123456788)  # one digit: siblings
+    assert not dob_conflict(19870305, 19870503)  # day and month swapped
+    assert not dob_conflict(19870305, 19880305)  # one year off
+    assert not dob_conflict(19870305, 19870306)
+    assert dob_conflict(19870305, 19620305 + 16)
+
+
+def test_two_typo_variants_of_one_ssn_still_join_the_true_one():
+    frame = build_frame([
+        row(first_name="DOUG", last_name="HAWKINS", ssn="605413965"),
+        row(first_name="DOUG", last_name="HAWKINS", ssn="605419365"),  # a swap of the true one
+        row(first_name="DOUG", last_name="HAWKINS", ssn="605143965"),  # another swap of the true one
+    ])  # fmt: skip
+    assert len(set(_cluster(frame, [(0, 1, 10.0), (0, 2, 9.0)]))) == 1
+
+
+def test_reviewer_decisions_bind():
+    frame = build_frame([row("jail", first_name="A", last_name="B"), row("ed", first_name="A", last_name="B"),
+                         row(first_name="C", last_name="D")])
+    labels = _cluster(frame, [(0, 1, 30.0)], cannot_link=[(0, 1)], must_link=[(1, 2)])
+    assert labels[0] != labels[1] == labels[2]
