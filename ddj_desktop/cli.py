@@ -330,7 +330,16 @@ def _persons_from(args: argparse.Namespace) -> list[str]:
     import csv
 
     persons = list(args.person or [])
-    if args.persons_file:
+    if args.persons_file and Path(args.persons_file).suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook  # a utilizer list as `utilizers` writes it: person_id on the first sheet
+
+        book = load_workbook(args.persons_file, read_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(c or "").strip().lower() for c in next(rows, ())]
+        column = header.index("person_id") if "person_id" in header else None
+        persons += [str(r[column]).strip() for r in rows if column is not None and r[column]]
+        book.close()
+    elif args.persons_file:
         with open(args.persons_file, encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):
                 value = row.get("person_id") or row.get("person") or ""
@@ -649,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _store_command(sub, "roi", cmd_roi, "print pre-filled release-of-information forms (PDF, fillable)")
     p.add_argument("--person", action="append", metavar="ID", help="the person (P000123); repeat for several")
-    p.add_argument("--persons-file", metavar="FILE.csv", help="a csv with a person_id column (e.g. a utilizer list)")
+    p.add_argument("--persons-file", metavar="FILE", help="a csv or xlsx with a person_id column (a utilizer list)")
     p.add_argument("--template", metavar="NAME", help="form template (multiparty-en, multiparty-es, or a .toml "
                    "file; default: the county's)")
     out = p.add_mutually_exclusive_group(required=True)

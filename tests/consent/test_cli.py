@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from pypdf import PdfReader
 
 from ddj_desktop.cli import run
@@ -22,6 +23,12 @@ def test_forms_consent_disclose_revoke_from_the_command_line(
     assert run(["roi", store, "--persons-file", str(listing), "--out-dir", str(tmp_path)]) == 0
     number = capsys.readouterr().out.split()[0]
     assert number.startswith("ROI-") and PdfReader(tmp_path / f"{maria}_{number}.pdf").get_fields()
+    book = Workbook()
+    book.active.append(["rank", "person_id", "bookings"])
+    book.active.append([1, maria, 2])
+    book.save(tmp_path / "list.xlsx")
+    assert run(["roi", store, "--persons-file", str(tmp_path / "list.xlsx"), "--out", str(tmp_path / "all.pdf")]) == 0
+    assert f"{maria}" in capsys.readouterr().out and (tmp_path / "all.pdf").exists()
 
     out = tmp_path / "to-ddj.pdf"
     assert run(["disclose", store, "--person", maria, "--to", "ddj", "--categories", "jail", "--out", str(out)]) == 1
