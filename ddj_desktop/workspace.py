@@ -567,6 +567,23 @@ class Workspace:
                         now=now.label, **{k.replace(" ", "_"): v for k, v in result.counts().items()})
         return result
 
+    def reproduce_utilizer_run(self, run_id: int) -> Any:
+        """The saved run `run_id` compared with its own rule text evaluated again as of its as-of date: a
+        Comparison whose people are all `same` when the data behind the list has not changed. Audited."""
+        from ddj_desktop import utilizers
+        from ddj_desktop.utilizers import runs
+
+        self._require("view_details")
+        with self.store.session() as session:
+            saved, text = runs.snapshot(session, run_id)
+            rule = utilizers.parse_rule(text, origin=f"The rule of saved run {run_id}")
+            again = utilizers.evaluate(rule, self._utilizer_events(session, rule), saved.as_of, explain=False)
+            result = utilizers.compare(saved, utilizers.Snapshot.of(again))
+            self._audit(session, "utilizer_compare", rule=rule.name, version=rule.version, before=saved.label,
+                        now=f"reproduced as of {saved.as_of.isoformat()}",
+                        **{k.replace(" ", "_"): v for k, v in result.counts().items()})
+        return result
+
     def export_utilizer_list(
         self, rule: Any, out: Path, as_of: Any = None, *, save: bool = False
     ) -> Any:

@@ -8,6 +8,7 @@ and its date as written is the county's local date (DOMAIN.md §6 item 7).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,32 +167,82 @@ def person_dob(person: np.ndarray, dob: np.ndarray, persons: int) -> np.ndarray:
     return out
 
 
-def load_events(session: Session, attribute_keys: Iterable[str] = (), *, with_dob: bool = False) -> EventTable:
-    """Every record of the store with a person and an event date, with the attributes named (one query)."""
+def load_events(session: Session, attribute_keys: Iterable[str] = (), *, with_dob: bool = False,
+                chunk: int = 50_000) -> EventTable:
+    """Every record of the store with a person and an event date, with the attributes named: one query, read in
+    chunks straight into arrays (dates become day numbers in SQL; each attribute is coded as it streams by)."""
     keys = sorted(set(attribute_keys))
-    extracts = "".join(f", json_extract(r.attributes, :k{i})" for i in range(len(keys)))
+    sources = {int(i): str(name) for i, name in session.execute(text("SELECT id, name FROM source"))}
+    day = "CAST(julianday(substr({}, 1, 10)) - 2440587.5 AS INTEGER)"
+    columns = ["r.id", "r.person_id", "r.source_id", "r.event_type", day.format("r.event_start"),
+               day.format("r.event_end")]
+    if with_dob:
+        columns.append(day.format("r.dob"))
+    columns += [f"json_extract(r.attributes, :k{i})" for i in range(len(keys))]
     params = {f"k{i}": '$."' + key.replace('"', '\\"') + '"' for i, key in enumerate(keys)}
-    dob_column = ", r.dob" if with_dob else ""
-    sql = (
-        "SELECT r.id, r.person_id, s.name, r.event_type, substr(r.event_start, 1, 10), substr(r.event_end, 1, 10)"
-        f"{dob_column}{extracts} FROM record r JOIN source s ON s.id = r.source_id ORDER BY r.id"
+    result = session.execute(text(f"SELECT {', '.join(columns)} FROM record r ORDER BY r.id"), params)
+    numbers: list[list[np.ndarray]] = [[] for _ in range(6 + with_dob)]
+    coded: list[tuple[dict[Any, int], list[np.ndarray]]] = [({}, []) for _ in range(1 + len(keys))]
+    collecting = gc.isenabled()
+    gc.disable()  # a million short-lived tuples: the collector would walk them again and again
+    try:
+        while rows := result.fetchmany(chunk):
+            cols = list(zip(*rows, strict=True))
+            for i in (0, 1, 2, 4, 5, *((6,) if with_dob else ())):
+                numbers[i].append(np.array(cols[i], dtype=np.float64))  # None -> nan
+            for j, i in enumerate((3, *range(6 + with_dob, len(cols)))):
+                index, parts = coded[j]
+                parts.append(np.array([-1 if v is None or v == "" else index.setdefault(v, len(index))
+                                       for v in cols[i]], dtype=np.int32))
+    finally:
+        if collecting:
+            gc.enable()
+
+    def joined(i: int) -> np.ndarray:
+        return np.concatenate(numbers[i]) if numbers[i] else np.zeros(0)
+
+    def days(i: int) -> np.ndarray:
+        values = joined(i)
+        return np.where(np.isnan(values), BLANK, np.nan_to_num(values)).astype(np.int32)
+
+    record_id, person_id, source_id = joined(0), joined(1), joined(2)
+    start, end = days(4), days(5)
+    keep = (start != BLANK) & ~np.isnan(person_id)
+    person_ids, person = np.unique(person_id[keep].astype(np.int64), return_inverse=True)
+    source_ids, source_code = np.unique(source_id[keep].astype(np.int64), return_inverse=True)
+
+    def categorical(j: int) -> Categorical:
+        index, parts = coded[j]
+        codes = np.concatenate(parts)[keep] if parts else np.zeros(0, dtype=np.int32)
+        names = [_text(v, True) for v in index]
+        merged: dict[str, int] = {}
+        remap = np.array([merged.setdefault(name, len(merged)) for name in names] + [-1], dtype=np.int32)
+        return Categorical(remap[codes], list(merged))
+
+    table = EventTable(
+        record_id=record_id[keep].astype(np.int64),
+        person=person.astype(np.int32),
+        person_ids=person_ids,
+        source=source_code.astype(np.int16),
+        source_names=[str(sources[int(i)]) for i in source_ids],
+        event_type=categorical(0),
+        start=start[keep],
+        end=end[keep],
+        attributes={key: categorical(1 + i) for i, key in enumerate(keys)},
+        dropped_without_date=int(np.count_nonzero(start == BLANK)),
+        dropped_without_person=int(np.count_nonzero((start != BLANK) & np.isnan(person_id))),
     )
-    rows = session.execute(text(sql), params).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6 + with_dob + len(keys))]
-    first_attr = 6 + with_dob
-    table = EventTable.build(
-        record_id=columns[0], person_id=columns[1], source=columns[2], event_type=columns[3],
-        start=columns[4], end=columns[5], dob=columns[6] if with_dob else None,
-        attributes={key: columns[first_attr + i] for i, key in enumerate(keys)},
-    )
+    if with_dob:
+        table.dob = person_dob(table.person, days(6)[keep], table.persons)
     return table
 
 
 def store_fingerprint(session: Session) -> tuple[Any, ...]:
-    """Changes whenever records are added, changed or re-linked (to know when loaded events are stale)."""
+    """Changes whenever records are imported, changed, purged or re-linked (to know when loaded events are stale);
+    reads only the person index, not the records."""
     row = session.execute(text(
-        "SELECT count(*), max(id), total(person_id), total(length(event_start)), total(length(attributes)), "
-        "total(id * coalesce(person_id, 0) % 1000003) FROM record"
+        "SELECT count(*), max(id), total(coalesce(person_id, 0) * (id % 1000003)), "
+        "(SELECT max(id) FROM import_batch) FROM record"
     )).one()
     return tuple(row)
 

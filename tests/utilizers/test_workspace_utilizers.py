@@ -170,3 +170,10 @@ def test_cli_writes_a_list_and_compares(county, tmp_path, monkeypatch, capsys):
     assert cli.run(["utilizers", store, "--rule", "nope", "--out", str(tmp_path / "n.csv")]) == 1
     assert "no rule template named 'nope'" in capsys.readouterr().err
     assert cli.run(["utilizers", store, "--rule", "generic_ddj", "--as-of", "30/06/2026", "--out", "x.csv"]) == 1
+
+
+def test_a_saved_run_is_reproduced_from_its_own_rule_text(county):
+    run = county.utilizer_list("denver_sib", SAMPLE_AS_OF, save=True)
+    check = county.reproduce_utilizer_run(run.run_id)
+    assert check.counts()["same"] == len(run) and len(check.changes) == len(run)
+    assert all(c.values_before == c.values_now for c in check.changes)
