@@ -20,7 +20,7 @@ from ddj_desktop.gui import settings
 from ddj_desktop.gui.crash import CrashHandler, setup_logging
 from ddj_desktop.gui.main_window import MainWindow
 from ddj_desktop.gui.messages import messages
-from ddj_desktop.gui.processes import StoreKey
+from ddj_desktop.gui.processes import StoreKey, call_in_process
 from ddj_desktop.gui.store_dialogs import CreateStoreDialog, UnlockDialog, WelcomeDialog
 from ddj_desktop.gui.workers import WorkerProgress, Workers, report_error
 from ddj_desktop.paths import data_dir, user_log_dir
@@ -198,7 +198,25 @@ class Launcher:
             counts = result.workspace.counts()
             print(f"sample county: {counts['records']} records, {counts['sources']} sources, "
                   f"{counts['batches']} imports; window '{self.window.windowTitle()}' shown")  # type: ignore[union-attr]
-            QTimer.singleShot(200, self.window.close)  # type: ignore[union-attr]
+            self._check_worker_process(key)
+
+    def _check_worker_process(self, key: StoreKey) -> None:
+        """For the smoke test of a frozen build: one import through a worker process (all duplicates), then quit."""
+        from ddj_desktop.demo import sample_files
+
+        source, files = sample_files()[-1]
+
+        def reported(summaries) -> None:  # type: ignore[no-untyped-def]
+            print(f"worker process: re-import of {source} found {sum(b.duplicate for b in summaries)} duplicates")
+            QTimer.singleShot(100, self.window.close)  # type: ignore[union-attr]
+
+        def failed(err: BaseException) -> None:
+            self.exit_code = 1
+            print(f"worker process failed: {type(err).__name__}: {err}", file=sys.stderr)
+            QTimer.singleShot(100, self.window.close)  # type: ignore[union-attr]
+
+        self.workers.run(lambda progress: call_in_process(key, "import_files", files, source, progress=progress),
+                         reported, title="Checking the worker process", writes=True, failed=failed)
 
     def _demo_failed(self, err: BaseException) -> None:
         self.loader.close()
