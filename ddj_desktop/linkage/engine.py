@@ -20,7 +20,7 @@ class LinkSettings:
     """What a county can tune. Thresholds are match probabilities."""
 
     link_threshold: float = 0.95  # at or above: same person (unless the clustering finds a conflict)
-    review_threshold: float = 0.50  # at or above, below link_threshold: the review queue
+    review_threshold: float = 0.70  # at or above, below link_threshold: the review queue
     max_block: int = 400  # blocks bigger than this are paired by sorted neighbourhood ...
     window: int = 40  # ... with this many neighbours
     random_pairs: int = 400_000  # sampled to estimate u
@@ -147,11 +147,19 @@ def link_frame(
 
 
 def _one_per_person_pair(index: np.ndarray, la: np.ndarray, lb: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Of pairs between the same two persons, only the strongest: the question is asked once."""
+    """Of pairs between the same two persons, only the strongest: the question is asked once. And a person is
+    asked about only its likeliest other person (a lone JOHN SMITH record is not asked about every JOHN SMITH):
+    a pair stays if it is the strongest of either of its persons."""
     if index.size == 0:
         return index
     lo, hi = np.minimum(la, lb), np.maximum(la, lb)
     order = np.lexsort((-p, hi, lo))
-    lo, hi = lo[order], hi[order]
+    index, lo, hi, p = index[order], lo[order], hi[order], p[order]
     first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
-    return np.sort(index[order][first])
+    index, lo, hi, p = index[first], lo[first], hi[first], p[first]
+    keep = np.zeros(index.size, dtype=bool)
+    for side in (lo, hi):
+        order = np.lexsort((-p, side))
+        best = np.r_[True, side[order][1:] != side[order][:-1]]
+        keep[order[best]] = True
+    return np.sort(index[keep])
