@@ -278,6 +278,10 @@ class _Evaluation:
         window_events = (ev.start <= self.a) & (np.maximum(np.where(self._has_end, ev.end, ev.start), ev.start)
                                                 >= self.ws)
         in_window = np.bincount(ev.person[window_events], minlength=self.p) > 0
+        if len(ev) and int(ev.start.max()) < self.a - 31:
+            self.warn(f"The latest record is from {day_date(int(ev.start.max())).isoformat()}, more than a month "
+                      f"before the as-of date {self.as_of.isoformat()}: is a month's import missing, or should the "
+                      "list be as of an earlier date?")
         selected = in_window & self.node(rule.criteria)
         pop = rule.population
         ages = None

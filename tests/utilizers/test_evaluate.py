@@ -281,3 +281,11 @@ def test_the_same_rule_as_of_the_same_date_gives_the_same_list_row_for_row(as_of
     again = evaluate(r, table(rows[::-1]), as_of)
     assert [(p.rank, p.person_id, p.values, p.why()) for p in first.people] == [
         (p.rank, p.person_id, p.values, p.why()) for p in again.people]
+
+
+def test_an_as_of_date_long_after_the_data_is_flagged():
+    events = table([(1, "jail", "2026-01-01", None)])
+    r = rule('[[criteria]]\nmeasure = "events"\nat_least = 1\n')
+    assert not evaluate(r, events, dt.date(2026, 1, 31)).warnings
+    late = evaluate(r, events, dt.date(2026, 6, 30))
+    assert any("latest record is from 2026-01-01" in w for w in late.warnings)
