@@ -138,13 +138,13 @@ class PagedTableModel(_TableModel):
         return self._fetch(self.filter_text if text is None else text, None, self.PAGE, self.sort_key,
                            self.descending)
 
-    def set_first_page(self, text: str, rows: list[Any]) -> None:
-        """Show `rows`, the first page that `text` found."""
+    def set_first_page(self, text: str, rows: list[Any], *, complete: bool = False) -> None:
+        """Show `rows`, the first page that `text` found (`complete`: every row, there is nothing to fetch)."""
         self._changing = True
         self.beginResetModel()
         self.filter_text = text
         self.rows = list(rows)
-        self.exhausted = len(self.rows) < self.PAGE
+        self.exhausted = complete or len(self.rows) < self.PAGE
         self.endResetModel()
         self._changing = False
 

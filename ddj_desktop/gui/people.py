@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSpli
 
 from ddj_desktop.gui.models import Column, ListTableModel, PagedTableModel
 from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
-from ddj_desktop.workspace import RecordRow
+from ddj_desktop.workspace import RecordRow, Workspace
 
 if TYPE_CHECKING:
     from ddj_desktop.gui.main_window import MainWindow
@@ -38,6 +38,19 @@ def _day(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
+
+
+def find(ws: Workspace, model: PagedTableModel, text: str) -> tuple[list[RecordRow], int, list[str]]:
+    """The first page that `text` finds and the count; when a name finds nothing, the records of close
+    spellings instead (all of them, up to a few pages) and those spellings."""
+    rows, count = model.first_page(text), ws.count_records(text)
+    if count or not text.strip():
+        return rows, count, []
+    close = ws.similar_names(text)
+    rest = " ".join(text.split()[1:])
+    rows = [r for name in close for r in ws.find_records(f"{name} {rest}".strip(), limit=model.PAGE)]
+    rows = rows[: 5 * model.PAGE]
+    return rows, len(rows), [name for name in close if any(r.last_name == name for r in rows)]
 
 
 class Timeline(QWidget):
@@ -167,15 +180,18 @@ class PeoplePage(Page):
         search, text, ws, model = self._search, self.search.text(), self.workspace, self.model
         self.found.setText("Searching...")
         self.window_.workers.run(
-            lambda progress: (model.first_page(text), ws.count_records(text)),
-            lambda found: self._found(search, text, *found), title="Searching", parent=self,
+            lambda progress: find(ws, model, text), lambda found: self._found(search, text, *found),
+            title="Searching", parent=self,
         )  # fmt: skip
 
-    def _found(self, search: int, text: str, rows: list[RecordRow], count: int) -> None:
+    def _found(self, search: int, text: str, rows: list[RecordRow], count: int, close: list[str]) -> None:
         if search != self._search or self.window_.workspace is None:
             return
-        self.model.set_first_page(text, rows)
-        self.found.setText(f"{count:,} record{'s' if count != 1 else ''}")
+        self.model.set_first_page(text, rows, complete=bool(close))
+        found = f"{count:,} record{'s' if count != 1 else ''}"
+        if close:
+            found = f"No name starts so; close spellings: {', '.join(close)} — {found}"
+        self.found.setText(found)
         fit_columns(self.view, 220)
         self.show_person(None)
         self.searched.emit(count)

@@ -80,6 +80,12 @@ def test_people_search_and_a_persons_records(qtbot, jail_workspace: Workspace) -
     assert person in page.person_title.text()
     assert page.timeline.records
     page.timeline.grab()  # paints without error
+    typo = first.last_name[0] + first.last_name[2] + first.last_name[1] + first.last_name[3:]  # SMTIH
+    page.search.clear()
+    with qtbot.waitSignal(page.searched, timeout=5000) as found:
+        qtbot.keyClicks(page.search, typo.lower())
+    if jail_workspace.count_records(typo) == 0:
+        assert found.args[0] > 0 and "close spellings" in page.found.text() and first.last_name in page.found.text()
 
 
 def test_audit_log_lists_entries_and_verifies(qtbot, jail_workspace: Workspace) -> None:
