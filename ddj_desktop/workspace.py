@@ -322,6 +322,21 @@ class Workspace:
         with self.store.reading() as session:
             return session.scalar(_record_query(select(func.count(Record.id)), text)) or 0
 
+    def similar_names(self, text: str, limit: int = 8) -> list[str]:
+        """Last names in the store spelled close to the first word of `text` (SMITH for "smiht"), closest first."""
+        self._require("view_identity")
+        words = text.split()
+        word = normalize_name(words[0]) if words else None
+        if not word or len(word) < 3 or any(c.isdigit() for c in word):
+            return []
+        from rapidfuzz import process
+        from rapidfuzz.distance import JaroWinkler
+
+        with self.store.reading() as session:
+            names = list(session.scalars(select(Record.last_name).where(Record.last_name.is_not(None)).distinct()))
+        found = process.extract(word, names, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.85, limit=limit)
+        return [name for name, _score, _index in found if name != word]
+
     def person_records(self, person: str | int) -> list[RecordRow]:
         """Every record of one person (P000123 or 123), by event date."""
         self._require("view_identity")

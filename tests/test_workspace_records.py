@@ -79,3 +79,9 @@ def test_paging_by_key_gives_the_same_rows_as_by_offset(filled: Workspace, tmp_p
 
 def test_accents_and_case_do_not_matter_in_a_name_search(filled: Workspace) -> None:
     assert {r.source_key for r in filled.find_records("NÚÑEZ")} == {"B1", "B2"}
+
+
+def test_similar_names_suggest_close_spellings(filled: Workspace) -> None:
+    assert filled.similar_names("smiht") == ["SMITH", "SMITHERS"] or filled.similar_names("smiht")[0] == "SMITH"
+    assert "NUNEZ" in filled.similar_names("nunes maria")
+    assert filled.similar_names("12") == [] and filled.similar_names("") == []
