@@ -190,7 +190,7 @@ class PeoplePage(Page):
         self.model.set_first_page(text, rows, complete=bool(close))
         found = f"{count:,} record{'s' if count != 1 else ''}"
         if close:
-            found = f"No name starts so; close spellings: {', '.join(close)} — {found}"
+            found = f"No name starts with “{text.strip()}”. Close spellings: {', '.join(close)} ({found})"
         self.found.setText(found)
         fit_columns(self.view, 220)
         self.show_person(None)
