@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 
 from ddj_desktop.gui import app
 from ddj_desktop.paths import data_dir
@@ -34,3 +35,66 @@ def test_bundled_fonts_are_registered(qtbot) -> None:
 def test_gui_flags_are_read() -> None:
     args = app.parse_args(["--quit-after-demo", "--something-else"])
     assert args.demo and args.quit_after_demo and not args.quit_after_start
+
+
+def _when_shown(kind: type, act) -> None:  # type: ignore[no-untyped-def]
+    """Run `act(dialog)` once a modal dialog of `kind` is up (the launcher's exec() is waiting on it)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible():
+            act(dialog)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(20, poll)
+
+
+def test_first_run_offers_the_sample_county(qtbot, qapp, tmp_path: Path) -> None:
+    from ddj_desktop.gui.store_dialogs import WelcomeDialog
+
+    launcher = app.Launcher(qapp, app.parse_args([]), None)
+    def try_sample(dialog: WelcomeDialog) -> None:
+        button = next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Try the sample county")
+        button.click()
+
+    _when_shown(WelcomeDialog, try_sample)
+    launcher.start()
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=60_000)
+    window = launcher.window
+    assert window.demo and "sample county" in window.windowTitle()
+    assert window.workspace.counts()["records"] > 5000
+    assert window.store_key is not None  # imports and links of the sample county go to a worker process
+    window.close()
+    launcher.cleanup()
+
+
+def test_a_known_store_opens_with_the_unlock_dialog(qtbot, qapp, store_path: Path, passphrase: str) -> None:
+    from ddj_desktop.gui import settings
+    from ddj_desktop.gui.store_dialogs import UnlockDialog
+    from ddj_desktop.workspace import Workspace
+
+    Workspace.create(store_path, passphrase).close()
+    settings.set_last_store(store_path)
+    launcher = app.Launcher(qapp, app.parse_args([]), None)
+    attempts: list[str] = []
+
+    def type_passphrase(dialog: UnlockDialog) -> None:
+        if not attempts:
+            attempts.append("wrong")
+            dialog.passphrase.setText("wrong passphrase")
+            dialog.unlock()
+            assert "does not open" in dialog.problem.text()
+            _when_shown(UnlockDialog, type_passphrase)
+        else:
+            dialog.passphrase.setText(passphrase)
+            dialog.unlock()
+
+    _when_shown(UnlockDialog, type_passphrase)
+    launcher.start()
+    assert launcher.window is not None and launcher.window.workspace is not None
+    assert launcher.window.store_key is not None and launcher.window.store_key.path == store_path
+    launcher.window.close()
+    launcher.cleanup()
