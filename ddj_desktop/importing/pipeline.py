@@ -143,7 +143,8 @@ class _Columns:
 
     def __init__(self, table: Table, bound: mapping.BoundProfile) -> None:
         self.table, self.bound, self.n = table, bound, len(table.rows)
-        self.by_index = list(zip(*(r.values for r in table.rows))) if table.rows else []
+        # A header with no data rows (this month's Exit.csv with no exits) has every column, empty.
+        self.by_index = list(zip(*(r.values for r in table.rows))) if table.rows else [() for _ in table.header]
         self.flagged = {target: self._flags(pairs) for target, pairs in bound.flag_index.items()}
 
     def _flags(self, pairs: list[tuple[int, str]]) -> list[Cell]:

@@ -22,6 +22,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import zipfile
+import zlib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +40,10 @@ from ddj_desktop.importing.model import Cell, RawSheet
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt"})
 EXCEL_CELL_LIMIT = 32_767  # characters; Excel cannot hold more in one cell, so more means a broken file
+# python-calamine allocates a sheet's whole rectangle, first cell to last, at once; past this many cells the
+# allocation fails and aborts the process (a Rust OOM cannot be caught), so such a sheet is refused first.
+MAX_SHEET_CELLS = 50_000_000
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
 
 # Tried in this order; on a tie the rarer delimiter wins, because commas turn up inside ordinary text.
 DELIMITERS = ("\t", "|", ";", ",")
@@ -229,6 +236,7 @@ def _worksheets(book: CalamineWorkbook) -> list:
 
 def _read_workbook(path: Path, sheet: str | None) -> list[RawSheet]:
     """Return the workbook's non-empty worksheets (or the one asked for) as RawSheets."""
+    _refuse_huge_sheets(path)
     with _workbook_errors(path), CalamineWorkbook.from_path(str(path)) as book:
         sheets = _worksheets(book)
         if sheet is not None:
@@ -238,6 +246,89 @@ def _read_workbook(path: Path, sheet: str | None) -> list[RawSheet]:
     if sheet is None and not found:
         raise ImportFileError(f'"{path.name}" has no data: every sheet is empty.')
     return found if sheet is None else raws
+
+
+_ROW_TAG = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+# Each starts with a literal, so that the regex engine skips ahead instead of trying every byte.
+_FAR_REF = re.compile(rb' r="(?:([A-Z]{3,})(\d+)|([A-Z]{1,2})(\d{7,}))"')  # past column ZZ or row 999,999
+_TWO_LETTER_REF = re.compile(rb' r="([A-Z]{2})\d')
+_CHUNK = 8 << 20
+
+
+def _refuse_huge_sheets(path: Path) -> None:
+    """Raise for an xlsx/xlsm sheet whose cells reach too far for calamine to hold its rectangle.
+
+    One stray cell at XFD1048576 in an otherwise small sheet (or a damaged cell reference) would make calamine
+    allocate rows x columns cells and abort the process. The sheet XML is streamed once: the last row tag of
+    each chunk (rows come in order), every reference past column ZZ or row 999,999 (rare, so taken exactly),
+    and, only when that bound is too large, the exact widest two-letter column.
+    """
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip workbook (xls) or damaged: calamine says so
+    with book:
+        parts = [i for i in book.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+        for info in parts:
+            rows, columns = _sheet_extent(book, info)
+            if rows > EXCEL_MAX_ROWS or columns > EXCEL_MAX_COLUMNS:
+                raise ImportFileError(
+                    f'"{path.name}" is damaged: a cell of it lies outside any spreadsheet (row {rows:,}, column '
+                    f"{columns:,}).",
+                    hint="If it opens in Excel, save a copy as .xlsx and import the copy; otherwise ask the agency "
+                    "to send it again.",
+                )
+            if rows * columns > MAX_SHEET_CELLS:
+                raise ImportFileError(
+                    f'"{path.name}" has a sheet whose cells reach row {rows:,} and column {column_letter(columns)}: '
+                    f"{rows * columns:,} cells, more than DDJ Desktop can read at once ({MAX_SHEET_CELLS:,}).",
+                    hint="Usually a stray value far below or to the right of the data. Delete the empty rows and "
+                    "columns after the data in Excel (or copy just the data into a new workbook), save, and import "
+                    "that.",
+                )
+
+
+def _sheet_extent(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """(last row, last column) that one sheet's cells reach, bounded from above; (0, 0) if it cannot be read."""
+    rows = columns = 0
+    two_letters = False
+    tail = b""
+    try:
+        with book.open(info) as part:
+            while chunk := part.read(_CHUNK):
+                data = tail + chunk
+                last_tag = data.rfind(b"<row ")
+                if last_tag >= 0 and (m := _ROW_TAG.match(data, last_tag)):
+                    rows = max(rows, int(m[1]))
+                for m in _FAR_REF.finditer(data):
+                    letters, digits = (m[1], m[2]) if m[1] else (m[3], m[4])
+                    rows = max(rows, int(digits))
+                    columns = max(columns, _column_number(letters))
+                two_letters = two_letters or _TWO_LETTER_REF.search(data) is not None
+                tail = data[-64:]
+            if columns:
+                return rows, columns
+            if not two_letters:
+                return rows, 26
+            if rows * 702 <= MAX_SHEET_CELLS:
+                return rows, 702  # ZZ: bound enough
+        with book.open(info) as part:  # a big sheet with two-letter columns: find the widest exactly
+            tail = b""
+            while chunk := part.read(_CHUNK):
+                data = tail + chunk
+                for letters in set(_TWO_LETTER_REF.findall(data)):
+                    columns = max(columns, _column_number(letters))
+                tail = data[-64:]
+        return rows, columns
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError):
+        return 0, 0  # damaged or encrypted part: calamine reports it
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for c in letters:
+        number = number * 26 + c - 64
+    return number
 
 
 def _pick_sheet(path: Path, sheets: list, wanted: str) -> object:
