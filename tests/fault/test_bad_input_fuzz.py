@@ -75,6 +75,12 @@ def test_found_by_fuzzing_a_cell_reference_past_any_sheet_is_refused_not_a_crash
     assert "damaged" in outcome.detail
 
 
+@pytest.mark.parametrize("seed", [1, 6, 295])  # bad deflate data; an impossible zip version (14.8)
+def test_found_by_fuzzing_the_far_cell_check_never_raises_on_a_damaged_zip(tmp_path: Path, seed: int):
+    path = fuzzing.make_input(tmp_path, "byte-mutated xlsx", seed)
+    assert_clear(fuzzing.prepare(path), path)
+
+
 def test_one_stray_cell_at_the_last_cell_of_excel_is_refused_with_what_to_do(tmp_path: Path):
     import openpyxl
 
