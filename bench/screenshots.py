@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             page.view.selectRow(busiest)
         if title == "Sources & imports":
             page.batch_view.selectRow(page.batches.rowCount() - 1)
+        if title == "Frequent utilizers":
+            page.make_list()
+            settle(app, lambda p=page: p.result is not None)
         if title == "Audit log":
             page.verify()
             settle(app, lambda: not window.workers.busy())

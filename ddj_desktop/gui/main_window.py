@@ -24,6 +24,7 @@ from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage
 from ddj_desktop.gui.people import PeoplePage
 from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.gui.store_dialogs import UnlockDialog
+from ddj_desktop.gui.utilizers_page import UtilizersPage
 from ddj_desktop.gui.workers import Job, ProgressPanel, Workers
 from ddj_desktop.workspace import Workspace
 
@@ -83,8 +84,8 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(190)
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
-        built = [HomePage(self), ImportsPage(self), MatchingPage(self), PeoplePage(self), *coming_pages(self),
-                 AuditPage(self), SettingsPage(self)]  # fmt: skip
+        built = [HomePage(self), ImportsPage(self), MatchingPage(self), PeoplePage(self), UtilizersPage(self),
+                 *coming_pages(self), AuditPage(self), SettingsPage(self)]  # fmt: skip
         by_title = {p.title: p for p in built}
         for i, title in enumerate(PAGE_ORDER):
             page = by_title[title]

@@ -82,7 +82,8 @@ def fit_columns(view: QTableView, widest: int = 320) -> None:
     stretch = [c for c, column in enumerate(columns) if column.stretch]
     if stretch:
         c = stretch[0]
-        view.resizeColumnToContents(c)  # the long text column is not capped ...
+        view.resizeColumnToContents(c)  # the long text column gets more room (its full text is the tooltip) ...
+        view.setColumnWidth(c, min(view.columnWidth(c) + 12, 640))
         # (less a scroll bar's width: one may appear once the rows arrive)
         room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
         spare = room - sum(view.columnWidth(i) for i in range(model.columnCount()))
@@ -382,13 +383,6 @@ class ComingPage(Page):
 
 def coming_pages(window: MainWindow) -> list[Page]:
     return [
-        ComingPage(window, "Frequent utilizers",
-                   "Who keeps cycling through jail, the emergency department, EMS and shelters.", [
-                       "choose a rule (for example: 3 or more bookings and 2 or more ED visits in 12 months) "
-                       "or write your own",
-                       "see the list with the records behind each person, and why they are on it",
-                       "compare this month's list with last month's, and export it to Excel",
-                   ]),
         ComingPage(window, "Forms & consents", "Release-of-information forms and who has signed them.", [
             "print a release-of-information form for a person on the list",
             "record signed, expired and revoked consents",

@@ -26,7 +26,7 @@ def test_every_page_opens_and_says_what_it_is(qtbot, jail_workspace: Workspace) 
         window.nav.setCurrentRow(row)
         assert window.current_page().title == title
         assert window.current_page().accessibleName() == title
-    for title in ("Frequent utilizers", "Forms & consents", "Reports"):
+    for title in ("Forms & consents", "Reports"):
         assert "Coming in a later version" in "".join(
             w.text() for w in window.pages[title].findChildren(type(window.message))
         )
@@ -132,3 +132,22 @@ def test_settings_page_keeps_the_idle_time(qtbot, workspace: Workspace) -> None:
     assert settings.idle_minutes() == 5
     assert window.idle_lock.minutes == 5
     assert workspace.user_name in page.user.text()
+
+
+def test_frequent_utilizers_list_and_export(qtbot, jail_workspace: Workspace, shown, tmp_path: Path) -> None:
+    window = make_window(qtbot, jail_workspace)
+    page = window.show_page("Frequent utilizers")
+    assert page.rule.count() == len(jail_workspace.utilizer_templates()) > 0
+    qtbot.mouseClick(page.make_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "people</b> on the list" in page.summary.text(), timeout=30_000)
+    result = page.result
+    assert page.people.rowCount() == len(result.people)
+    if result.people:
+        assert page.people.index(0, 1).data() == f"P{result.people[0].person_id:06d}"
+        shown.file_to_save = tmp_path / "list.xlsx"
+        qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: (tmp_path / "list.xlsx").exists() and "Wrote" in window.message.text(),
+                        timeout=10_000)
+        page._open_person(page.people.index(0, 0))
+        assert window.current_page().title == "People"
+    assert not shown.errors
