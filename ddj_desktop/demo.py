@@ -12,7 +12,6 @@ from ddj_desktop.importing.pipeline import BatchSummary
 from ddj_desktop.paths import data_dir
 from ddj_desktop.progress import NullProgress, Progress, Stage
 from ddj_desktop.utilizers import UtilizerList
-from ddj_desktop.utilizers import UtilizerList
 from ddj_desktop.workspace import Workspace
 
 DEMO_PASSPHRASE = "sample county"  # the demo holds synthetic people only; printed so the store can be opened
