@@ -303,6 +303,83 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(text: str | None, flag: str = "--as-of") -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DdjError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
+
+
+def _print_list(result, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
+    print(f"{result.rule_name} (version {result.rule_version}), as of {result.as_of.isoformat()} "
+          f"(window from {result.window_start.isoformat()}): {len(result.people)} people listed"
+          + (f" of {result.candidates} meeting the criteria" if result.candidates != len(result.people) else "")
+          + f"; {result.persons_in_window} people have a record in the window.")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    for p in result.people[:limit]:
+        print(f"  {p.rank:>4}  P{p.person_id:06d}  {p.why()}")
+    if len(result.people) > limit:
+        print(f"  ... {len(result.people) - limit} more in the output file")
+
+
+def cmd_utilizers(args: argparse.Namespace) -> int:
+    """`utilizers STORE --rule R --out F` writes a list; `utilizers compare STORE ...` compares two lists."""
+    if args.store == "compare":
+        if not args.compare_store:
+            raise DdjError("utilizers compare needs the store: utilizers compare STORE --rule NAME ...")
+        args.store = args.compare_store
+        return _utilizers_compare(args)
+    if args.compare_store:
+        raise DdjError(f"Unexpected argument {args.compare_store!r}.", hint="ddj-desktop utilizers STORE --rule NAME "
+                       "--out FILE.xlsx, or ddj-desktop utilizers compare STORE --rule NAME")
+    if args.previous_as_of or args.previous_run is not None:
+        raise DdjError("--previous-as-of and --previous-run belong to `utilizers compare`.")
+    with open_workspace(args) as ws:
+        if args.runs:
+            for run in ws.utilizer_runs():
+                print(f"{run.id:>4}  {run.as_of.isoformat()}  {run.people:>6} people  {run.rule_name} "
+                      f"v{run.rule_version}  (saved {run.saved_at[:16]} by {run.user_name})")
+            return 0
+        if not args.rule:
+            names = ", ".join(t.key for t in ws.utilizer_templates())
+            raise DdjError("Give the rule with --rule NAME|FILE.toml.", hint=f"Shipped templates: {names}.")
+        if not args.out:
+            raise DdjError("Give the output file with --out FILE.xlsx (or .csv).")
+        result = ws.export_utilizer_list(args.rule, Path(args.out), _as_of(args.as_of), save=args.save)
+    _print_list(result)
+    saved = f" (saved as run {result.run_id})" if result.run_id is not None else ""
+    print(f"Wrote {len(result.people)} people to {args.out}{saved}.")
+    return 0
+
+
+def _utilizers_compare(args: argparse.Namespace) -> int:
+    if not args.rule:
+        raise DdjError("Give the rule with --rule NAME|FILE.toml.")
+    with open_workspace(args) as ws:
+        comparison = ws.compare_utilizer_lists(
+            args.rule, _as_of(args.as_of), previous_as_of=_as_of(args.previous_as_of, "--previous-as-of"),
+            previous_run=args.previous_run,
+        )
+        if args.out:
+            ws.export_utilizer_comparison(comparison, Path(args.out))
+    print(f"before: {comparison.before.label} ({len(comparison.before.entries)} people)")
+    print(f"now:    {comparison.now.label} ({len(comparison.now.entries)} people)")
+    for note in comparison.notes():
+        print(f"note: {note}")
+    print(", ".join(f"{status} {n}" for status, n in comparison.counts().items()))
+    for status in ("new", "moved up", "dropped"):
+        changes = comparison.of_status(status)
+        if changes:
+            shown = ", ".join(f"P{c.person_id:06d}" + (f" (+{c.moved})" if c.moved else "") for c in changes[:15])
+            print(f"  {status}: {shown}{' ...' if len(changes) > 15 else ''}")
+    if args.out:
+        print(f"Wrote the comparison to {args.out}.")
+    return 0
+
+
 def _split(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").split(",") if t.strip()]
 
@@ -414,80 +491,49 @@ def cmd_disclose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_of(text: str | None, flag: str = "--as-of") -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DdjError(f"{flag} {text!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
-
-
-def _print_list(result, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
-    print(f"{result.rule_name} (version {result.rule_version}), as of {result.as_of.isoformat()} "
-          f"(window from {result.window_start.isoformat()}): {len(result.people)} people listed"
-          + (f" of {result.candidates} meeting the criteria" if result.candidates != len(result.people) else "")
-          + f"; {result.persons_in_window} people have a record in the window.")
-    for warning in result.warnings:
-        print(f"  warning: {warning}")
-    for p in result.people[:limit]:
-        print(f"  {p.rank:>4}  P{p.person_id:06d}  {p.why()}")
-    if len(result.people) > limit:
-        print(f"  ... {len(result.people) - limit} more in the output file")
-
-
-def cmd_utilizers(args: argparse.Namespace) -> int:
-    """`utilizers STORE --rule R --out F` writes a list; `utilizers compare STORE ...` compares two lists."""
-    if args.store == "compare":
-        if not args.compare_store:
-            raise DdjError("utilizers compare needs the store: utilizers compare STORE --rule NAME ...")
-        args.store = args.compare_store
-        return _utilizers_compare(args)
-    if args.compare_store:
-        raise DdjError(f"Unexpected argument {args.compare_store!r}.", hint="ddj-desktop utilizers STORE --rule NAME "
-                       "--out FILE.xlsx, or ddj-desktop utilizers compare STORE --rule NAME")
-    if args.previous_as_of or args.previous_run is not None:
-        raise DdjError("--previous-as-of and --previous-run belong to `utilizers compare`.")
+def cmd_report(args: argparse.Namespace) -> int:
+    progress = TerminalProgress()
     with open_workspace(args) as ws:
-        if args.runs:
-            for run in ws.utilizer_runs():
-                print(f"{run.id:>4}  {run.as_of.isoformat()}  {run.people:>6} people  {run.rule_name} "
-                      f"v{run.rule_version}  (saved {run.saved_at[:16]} by {run.user_name})")
-            return 0
-        if not args.rule:
-            names = ", ".join(t.key for t in ws.utilizer_templates())
-            raise DdjError("Give the rule with --rule NAME|FILE.toml.", hint=f"Shipped templates: {names}.")
-        if not args.out:
-            raise DdjError("Give the output file with --out FILE.xlsx (or .csv).")
-        result = ws.export_utilizer_list(args.rule, Path(args.out), _as_of(args.as_of), save=args.save)
-    _print_list(result)
-    saved = f" (saved as run {result.run_id})" if result.run_id is not None else ""
-    print(f"Wrote {len(result.people)} people to {args.out}{saved}.")
+        summary = ws.council_report(Path(args.out), period_from=_as_of(args.period_from, "--from"),
+                                    period_to=_as_of(args.period_to, "--to"), rule=args.rule,
+                                    xlsx=Path(args.xlsx) if args.xlsx else None, progress=progress)
+    progress.done()
+    print(f"Wrote {summary.pages} pages to {summary.pdf} (period {summary.period[0].isoformat()} to "
+          f"{summary.period[1].isoformat()}; frequent-utilizer rule: {summary.cohort_rule or 'none chosen'}).")
+    print(f"Small counts hidden: {summary.hidden_small}; further counts hidden to protect them: "
+          f"{summary.hidden_complementary}.")
+    if summary.xlsx:
+        print(f"Wrote {summary.tables} aggregate tables (suppressed the same way) to {summary.xlsx}.")
     return 0
 
 
-def _utilizers_compare(args: argparse.Namespace) -> int:
-    if not args.rule:
-        raise DdjError("Give the rule with --rule NAME|FILE.toml.")
+def cmd_report_settings(args: argparse.Namespace) -> int:
+    from ddj_desktop.reports import settings as report_settings
+
+    if args.example:
+        print(report_settings.EXAMPLE_TOML, end="")
+        return 0
+    costs: dict[str, float] = {}
+    for item in args.cost or ():
+        source, sep, amount = item.partition("=")
+        try:
+            costs[source.strip().lower()] = float(amount)
+        except ValueError:
+            raise DdjError(f"--cost {item!r} is not SOURCE=DOLLARS.", hint="e.g. --cost jail=112.50") from None
+        if not sep:
+            raise DdjError(f"--cost {item!r} is not SOURCE=DOLLARS.", hint="e.g. --cost jail=112.50")
+    population = None
+    if args.population:
+        text = Path(args.population).read_text(encoding="utf-8-sig")
+        population = (report_settings.from_toml(text).population if args.population.endswith(".toml")
+                      else report_settings.population_from_csv(text))
     with open_workspace(args) as ws:
-        comparison = ws.compare_utilizer_lists(
-            args.rule, _as_of(args.as_of), previous_as_of=_as_of(args.previous_as_of, "--previous-as-of"),
-            previous_run=args.previous_run,
-        )
-        if args.out:
-            ws.export_utilizer_comparison(comparison, Path(args.out))
-    print(f"before: {comparison.before.label} ({len(comparison.before.entries)} people)")
-    print(f"now:    {comparison.now.label} ({len(comparison.now.entries)} people)")
-    for note in comparison.notes():
-        print(f"note: {note}")
-    print(", ".join(f"{status} {n}" for status, n in comparison.counts().items()))
-    for status in ("new", "moved up", "dropped"):
-        changes = comparison.of_status(status)
-        if changes:
-            shown = ", ".join(f"P{c.person_id:06d}" + (f" (+{c.moved})" if c.moved else "") for c in changes[:15])
-            print(f"  {status}: {shown}{' ...' if len(changes) > 15 else ''}")
-    if args.out:
-        print(f"Wrote the comparison to {args.out}.")
+        changes = {"county": args.county, "rule": args.rule, "threshold": args.threshold,
+                   "cost_per_day": costs or None, "population": population}
+        whole = Path(args.load).read_text(encoding="utf-8") if args.load else None
+        if whole is not None or any(v is not None for v in changes.values()):
+            ws.set_report_settings(whole, **{k: v for k, v in changes.items() if v is not None})
+        print(ws.report_settings().to_toml(), end="")
     return 0
 
 
@@ -521,6 +567,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             listed, list_file = demo.write_utilizer_list(ws, folder)
             print(f"\nFrequent utilizers ({listed.rule_name}, as of {listed.as_of.isoformat()}): "
                   f"{len(listed.people)} people" + (f", written to {list_file}." if keep is not None else "."))
+            report = demo.write_council_report(ws, folder)
+            print(f"Council report: {report.pages} pages" + (f", written to {report.pdf} (tables: {report.xlsx})."
+                                                            if keep is not None else "."))
+            if keep is not None and listed.people:
+                forms = demo.write_roi_forms(ws, listed.person_ids(), folder)
+                print(f"Release-of-information forms for them ({len(forms)}, pre-filled, fillable): "
+                      f"{folder / demo.ROI_FILE}.")
         if keep is not None:
             print(f"\nThe store is {keep / demo.STORE_NAME} (passphrase: {demo.DEMO_PASSPHRASE!r}).")
     return 0
@@ -702,6 +755,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="PARTY", help="the receiving party's key (see `county`)")
     p.add_argument("--categories", required=True, metavar="LIST", help="information categories, e.g. jail,hmis")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
+
+    p = _store_command(sub, "report", cmd_report, "write the de-identified coordinating-council report (PDF; counts "
+                       "only, small counts suppressed)")
+    p.add_argument("--from", dest="period_from", metavar="DATE", help="first day of the period (default: 12 months "
+                   "before --to)")
+    p.add_argument("--to", dest="period_to", metavar="DATE", help="last day of the period (default: the latest record)")
+    p.add_argument("--rule", metavar="NAME", help="the frequent-utilizer rule (default: the county's, see "
+                   "report-settings)")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the aggregate tables, suppressed, for an open-data "
+                   "portal")
+
+    p = _store_command(sub, "report-settings", cmd_report_settings, "show or set the report settings: county name, "
+                       "frequent-utilizer rule, per-day costs, population by race and ethnicity")
+    p.add_argument("--county", metavar="NAME")
+    p.add_argument("--rule", metavar="NAME", help="a rule template (e.g. long_beach) or a rule .toml file")
+    p.add_argument("--threshold", type=int, metavar="N", help="counts from 1 to N are hidden (default 10)")
+    p.add_argument("--cost", action="append", metavar="SOURCE=DOLLARS", help="cost per day, e.g. jail=112.50 "
+                   "(repeat for each source)")
+    p.add_argument("--population", metavar="FILE", help="county residents by race and ethnicity: a csv with columns "
+                   "group,population, or a settings .toml with a [population] table")
+    p.add_argument("--load", metavar="FILE.toml", help="replace the settings with this file (see --example)")
+    p.add_argument("--example", action="store_true", help="print an example settings file and exit")
 
     return parser
 

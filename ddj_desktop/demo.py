@@ -64,6 +64,7 @@ def build_sample_county(folder: Path, progress: Progress | None = None, *, link:
     progress.update(1.0, "Sample county ready")
     return result
 
+
 UTILIZER_RULE = "generic_ddj"
 UTILIZER_FILE = "frequent-utilizers.xlsx"
 
@@ -88,13 +89,15 @@ def write_roi_forms(ws: Workspace, persons: list[str] | list[int], folder: Path)
     return ws.roi_forms(persons, out=Path(folder) / ROI_FILE)
 
 
-UTILIZER_RULE = "generic_ddj"
-UTILIZER_FILE = "frequent-utilizers.xlsx"
+REPORT_FILE = "council-report.pdf"
+REPORT_TABLES_FILE = "council-report-tables.xlsx"
 
 
-def write_utilizer_list(ws: Workspace, folder: Path) -> tuple[UtilizerList, Path]:
-    """The sample county's frequent-utilizer list under the generic DDJ rule, as of its last event, written to
-    `folder`/frequent-utilizers.xlsx: (UtilizerList, path)."""
-    out = Path(folder) / UTILIZER_FILE
-    result = ws.export_utilizer_list(UTILIZER_RULE, out, ws.latest_event_date())
-    return result, out
+def write_council_report(ws: Workspace, folder: Path) -> Any:
+    """The sample county's council report in `folder` (PDF and the open-data workbook), under the demo's rule and
+    the made-up Juniper County costs and population; a reports.ReportSummary."""
+    from ddj_desktop.reports import settings as report_settings
+
+    sample = report_settings.from_toml(report_settings.EXAMPLE_TOML)
+    ws.set_report_settings(sample.changed(rule=UTILIZER_RULE))
+    return ws.council_report(Path(folder) / REPORT_FILE, xlsx=Path(folder) / REPORT_TABLES_FILE)

@@ -346,122 +346,59 @@ class Workspace:
             query = query.where(Record.person_id == person_id).order_by(Record.event_start, Record.id)
             return [_record_row(r) for r in session.execute(query)]
 
-    # -- release of information and consents (ddj_desktop.consent) ----------------------------------------------
-    def county_settings(self) -> Any:
-        """The county settings the forms need (consent.settings.CountySettings), or None if not set yet."""
-        from ddj_desktop.consent import register
+    # -- linkage -------------------------------------------------------------------------------------------
+    def link(
+        self,
+        progress: Progress | None = None,
+        *,
+        settings: Any = None,
+        must_link: list[tuple[tuple[str, str], tuple[str, str]]] | None = None,
+        cannot_link: list[tuple[tuple[str, str], tuple[str, str]]] | None = None,
+    ) -> Any:
+        """Link every record into persons in one transaction (cancellable through `progress`); returns the
+        run's LinkSummary. `must_link` / `cannot_link`: reviewer decisions as ((source, key), (source, key))."""
+        from ddj_desktop.linkage import run as linkage_run
 
-        self._require("view_summary")
-        with self.store.reading() as session:
-            return register.county_settings(session)
-
-    def set_county_settings(self, settings: Any) -> None:
-        """Keep the county settings (a CountySettings, or the text of a county TOML file)."""
-        from ddj_desktop.consent import register
-        from ddj_desktop.consent import settings as county
-
-        self._require("manage_sources")
-        value = county.from_toml(settings) if isinstance(settings, str) else settings
+        self._require("link")
+        progress = progress or NullProgress()
         with self.store.session() as session:
-            register.save_settings(session, value, self.user_name)
-            self._audit(session, "county_settings", county=value.county, parties=[p.key for p in value.parties])
+            summary = linkage_run.link_store(
+                session, self.user_name, users.now(), settings, must_link=must_link or (),
+                cannot_link=cannot_link or (), progress=progress,
+            )  # fmt: skip
+            self._audit(
+                session, "link", run=summary.run_id, records=summary.records, persons=summary.persons,
+                review_pairs=summary.review_pairs, merges=summary.merges, splits=summary.splits,
+                new_persons=summary.new_persons, changed_records=summary.changed_records,
+            )  # fmt: skip
+        return summary
 
-    def roi_forms(self, persons: list[str | int], *, out: Path | None = None, out_dir: Path | None = None,
-                  template: str | None = None, progress: Progress | None = None) -> list[Any]:
-        """Print numbered, pre-filled ROI forms: all into `out`, or one file each into `out_dir`."""
-        from ddj_desktop.consent import identity, roi
-
-        self._require("export")
-        person_ids = [identity.parse_person(p) for p in persons]
-        with self.store.session() as session:
-            used, printed = roi.write_forms(session, person_ids, template_name=template, out=out, out_dir=out_dir,
-                                            user=self.user_name, progress=progress)
-            self._audit(session, "roi_forms", template=used.id, version=used.version,
-                        forms={f.number: f.person for f in printed}, files=sorted({f.file.name for f in printed}))
-        return printed
-
-    def record_consent(self, person: str | int, *, today: Any = None, **details: Any) -> Any:
-        """Record a signed ROI (see consent.register.record for the details); returns its ConsentInfo."""
-        import datetime as dt
-
-        from ddj_desktop.consent import identity, register, templates
-
-        self._require("export")
-        person_id = identity.parse_person(person)
-        today = today or dt.date.today()
-        name = details.pop("template", None)
-        template = templates.load_template(name) if name else None
-        with self.store.session() as session:
-            if template is None and not details.get("form"):
-                template = templates.load_template(register.require_settings(session).default_template)
-            consent = register.record(session, person_id=person_id, template=template, user=self.user_name,
-                                      today=today, **details)
-            self._audit(session, "consent", consent=consent.id, person=person_label(person_id),
-                        template=consent.template_id, version=consent.template_version,
-                        disclosing=consent.disclosing, receiving=consent.receiving,
-                        categories=[c["key"] for c in consent.categories], signed_on=consent.signed_on,
-                        expires_on=consent.expires_on, artifact_sha256=consent.artifact_sha256)
-            return register.info(consent, today, register.require_settings(session).expiring_days,
-                                 person_label(person_id))
-
-    def revoke_consent(self, consent_id: int, *, on: Any = None, method: str, note: str | None = None,
-                       today: Any = None) -> Any:
-        """Record that consent `consent_id` was revoked (received on `on`, by `method`); returns its ConsentInfo."""
-        import datetime as dt
-
-        from ddj_desktop.consent import register
-
-        self._require("export")
-        today = today or dt.date.today()
-        day = register.parse_date(on, "revocation date") or today
-        with self.store.session() as session:
-            consent = register.revoke(session, consent_id, on=day, method=method, note=note, user=self.user_name,
-                                      today=today)
-            self._audit(session, "consent_revoke", consent=consent_id, person=person_label(consent.person_id),
-                        revoked_on=consent.revoked_on, method=method)
-            return register.info(consent, today, register.require_settings(session).expiring_days,
-                                 person_label(consent.person_id))
-
-    def consents(self, person: str | int | None = None, *, on: Any = None, expiring_only: bool = False,
-                 within_days: int | None = None) -> list[Any]:
-        """Every consent (of `person`), with its status on day `on` (default today); `expiring_only`: those
-        ending within `within_days` (default: the county's warning period, 30 days)."""
-        import datetime as dt
-
-        from ddj_desktop.consent import identity, register
+    def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Any:
+        """Why records `a` and `b` ((source, key) each) are or are not one person: a PairExplanation."""
+        from ddj_desktop.linkage import explain
 
         self._require("view_identity")
-        day = register.parse_date(on, "date") or dt.date.today()
-        person_id = identity.parse_person(person) if person is not None else None
-        with self.store.reading() as session:
-            county = register.county_settings(session)
-            soon = within_days if within_days is not None else county.expiring_days if county else 30
-            rows = [register.info(c, day, soon, person_label(c.person_id))
-                    for c in register.consents_of(session, person_id)]
-        return [r for r in rows if r.status == "expiring"] if expiring_only else rows
+        with self.store.session() as session:
+            result = explain.explain_pair(session, a, b)
+            self._audit(session, "explain", a=f"{a[0]}:{a[1]}", b=f"{b[0]}:{b[1]}")
+        return result
 
-    def disclose(self, person: str | int, to: str, categories: list[str], out: Path, *, on: Any = None) -> Any:
-        """Export a person's records of `categories` to party `to` as a PDF, only under an active consent that
-        covers them (with the 42 CFR 2.32 notice when Part 2 records are in it); audited, refusals too."""
-        import datetime as dt
+    def explain_person(self, person: int | tuple[str, str]) -> Any:
+        """Why a person's records are together: a PersonExplanation. `person`: an ID, or one of its records."""
+        from ddj_desktop.linkage import explain
 
-        from ddj_desktop.consent import disclosure, identity, register
-
-        self._require("export")
-        person_id = identity.parse_person(person)
-        day = register.parse_date(on, "date") or dt.date.today()
-        try:
-            with self.store.session() as session:
-                result = disclosure.disclose(session, person_id, person_label(person_id), to, categories, Path(out),
-                                             day, self.user_name)
-                self._audit(session, "disclose", disclosure=result.id, consent=result.consent_id,
-                            person=result.person, to=to, categories=result.categories, records=result.records,
-                            part2=result.part2, file=Path(out).name, sha256=result.sha256, on=day.isoformat())
-        except register.ConsentError as exc:
-            with self.store.session() as session:
-                self._audit(session, "disclose_refused", person=person_label(person_id), to=to,
-                            categories=list(categories), on=day.isoformat(), reason=exc.message)
-            raise
+        self._require("view_identity")
+        with self.store.session() as session:
+            if not isinstance(person, int):
+                found = session.scalar(
+                    select(Record.person_id).join(Source, Source.id == Record.source_id)
+                    .where(Source.name == person[0].strip().lower(), Record.source_key == person[1].strip())
+                )  # fmt: skip
+                if found is None:
+                    raise DdjError(f"There is no linked record {person[0]}:{person[1]}.")
+                person = found
+            result = explain.explain_person(session, person)
+            self._audit(session, "explain", person=person_label(person))
         return result
 
     # -- frequent-utilizer lists -----------------------------------------------------------------------------
@@ -625,60 +562,193 @@ class Workspace:
                         now=comparison.now.label, file=Path(out).name, rows=rows)
         return rows
 
-    # -- linkage -------------------------------------------------------------------------------------------
-    def link(
-        self,
-        progress: Progress | None = None,
-        *,
-        settings: Any = None,
-        must_link: list[tuple[tuple[str, str], tuple[str, str]]] | None = None,
-        cannot_link: list[tuple[tuple[str, str], tuple[str, str]]] | None = None,
-    ) -> Any:
-        """Link every record into persons in one transaction (cancellable through `progress`); returns the
-        run's LinkSummary. `must_link` / `cannot_link`: reviewer decisions as ((source, key), (source, key))."""
-        from ddj_desktop.linkage import run as linkage_run
+    # -- release of information and consents (ddj_desktop.consent) ----------------------------------------------
+    def county_settings(self) -> Any:
+        """The county settings the forms need (consent.settings.CountySettings), or None if not set yet."""
+        from ddj_desktop.consent import register
 
-        self._require("link")
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return register.county_settings(session)
+
+    def set_county_settings(self, settings: Any) -> None:
+        """Keep the county settings (a CountySettings, or the text of a county TOML file)."""
+        from ddj_desktop.consent import register
+        from ddj_desktop.consent import settings as county
+
+        self._require("manage_sources")
+        value = county.from_toml(settings) if isinstance(settings, str) else settings
+        with self.store.session() as session:
+            register.save_settings(session, value, self.user_name)
+            self._audit(session, "county_settings", county=value.county, parties=[p.key for p in value.parties])
+
+    def roi_forms(self, persons: list[str | int], *, out: Path | None = None, out_dir: Path | None = None,
+                  template: str | None = None, progress: Progress | None = None) -> list[Any]:
+        """Print numbered, pre-filled ROI forms: all into `out`, or one file each into `out_dir`."""
+        from ddj_desktop.consent import identity, roi
+
+        self._require("export")
+        person_ids = [identity.parse_person(p) for p in persons]
+        with self.store.session() as session:
+            used, printed = roi.write_forms(session, person_ids, template_name=template, out=out, out_dir=out_dir,
+                                            user=self.user_name, progress=progress)
+            self._audit(session, "roi_forms", template=used.id, version=used.version,
+                        forms={f.number: f.person for f in printed}, files=sorted({f.file.name for f in printed}))
+        return printed
+
+    def record_consent(self, person: str | int, *, today: Any = None, **details: Any) -> Any:
+        """Record a signed ROI (see consent.register.record for the details); returns its ConsentInfo."""
+        import datetime as dt
+
+        from ddj_desktop.consent import identity, register, templates
+
+        self._require("export")
+        person_id = identity.parse_person(person)
+        today = today or dt.date.today()
+        name = details.pop("template", None)
+        template = templates.load_template(name) if name else None
+        with self.store.session() as session:
+            if template is None and not details.get("form"):
+                template = templates.load_template(register.require_settings(session).default_template)
+            consent = register.record(session, person_id=person_id, template=template, user=self.user_name,
+                                      today=today, **details)
+            self._audit(session, "consent", consent=consent.id, person=person_label(person_id),
+                        template=consent.template_id, version=consent.template_version,
+                        disclosing=consent.disclosing, receiving=consent.receiving,
+                        categories=[c["key"] for c in consent.categories], signed_on=consent.signed_on,
+                        expires_on=consent.expires_on, artifact_sha256=consent.artifact_sha256)
+            return register.info(consent, today, register.require_settings(session).expiring_days,
+                                 person_label(person_id))
+
+    def revoke_consent(self, consent_id: int, *, on: Any = None, method: str, note: str | None = None,
+                       today: Any = None) -> Any:
+        """Record that consent `consent_id` was revoked (received on `on`, by `method`); returns its ConsentInfo."""
+        import datetime as dt
+
+        from ddj_desktop.consent import register
+
+        self._require("export")
+        today = today or dt.date.today()
+        day = register.parse_date(on, "revocation date") or today
+        with self.store.session() as session:
+            consent = register.revoke(session, consent_id, on=day, method=method, note=note, user=self.user_name,
+                                      today=today)
+            self._audit(session, "consent_revoke", consent=consent_id, person=person_label(consent.person_id),
+                        revoked_on=consent.revoked_on, method=method)
+            return register.info(consent, today, register.require_settings(session).expiring_days,
+                                 person_label(consent.person_id))
+
+    def consents(self, person: str | int | None = None, *, on: Any = None, expiring_only: bool = False,
+                 within_days: int | None = None) -> list[Any]:
+        """Every consent (of `person`), with its status on day `on` (default today); `expiring_only`: those
+        ending within `within_days` (default: the county's warning period, 30 days)."""
+        import datetime as dt
+
+        from ddj_desktop.consent import identity, register
+
+        self._require("view_identity")
+        day = register.parse_date(on, "date") or dt.date.today()
+        person_id = identity.parse_person(person) if person is not None else None
+        with self.store.reading() as session:
+            county = register.county_settings(session)
+            soon = within_days if within_days is not None else county.expiring_days if county else 30
+            rows = [register.info(c, day, soon, person_label(c.person_id))
+                    for c in register.consents_of(session, person_id)]
+        return [r for r in rows if r.status == "expiring"] if expiring_only else rows
+
+    def disclose(self, person: str | int, to: str, categories: list[str], out: Path, *, on: Any = None) -> Any:
+        """Export a person's records of `categories` to party `to` as a PDF, only under an active consent that
+        covers them (with the 42 CFR 2.32 notice when Part 2 records are in it); audited, refusals too."""
+        import datetime as dt
+
+        from ddj_desktop.consent import disclosure, identity, register
+
+        self._require("export")
+        person_id = identity.parse_person(person)
+        day = register.parse_date(on, "date") or dt.date.today()
+        try:
+            with self.store.session() as session:
+                result = disclosure.disclose(session, person_id, person_label(person_id), to, categories, Path(out),
+                                             day, self.user_name)
+                self._audit(session, "disclose", disclosure=result.id, consent=result.consent_id,
+                            person=result.person, to=to, categories=result.categories, records=result.records,
+                            part2=result.part2, file=Path(out).name, sha256=result.sha256, on=day.isoformat())
+        except register.ConsentError as exc:
+            with self.store.session() as session:
+                self._audit(session, "disclose_refused", person=person_label(person_id), to=to,
+                            categories=list(categories), on=day.isoformat(), reason=exc.message)
+            raise
+        return result
+
+    # -- council reports (ddj_desktop.reports) ------------------------------------------------------------------
+    def report_settings(self) -> Any:
+        """The county's report settings (reports.ReportSettings: county, rule, per-day costs, population ...)."""
+        from ddj_desktop.reports import settings as report_settings
+
+        self._require("view_summary")
+        with self.store.reading() as session:
+            return report_settings.load(session)
+
+    def set_report_settings(self, settings: Any = None, **changes: Any) -> Any:
+        """Keep report settings: a whole ReportSettings (or the text of a report-settings TOML file), and/or single
+        changes (county=, rule=, threshold=, cost_per_day={source: dollars}, population={group: residents}).
+        Audited; returns the settings kept."""
+        from ddj_desktop.reports import settings as report_settings
+
+        self._require("report")
+        if isinstance(settings, str):
+            settings = report_settings.from_toml(settings)
+        if changes.get("rule"):
+            self.utilizer_rule(changes["rule"])  # an unknown rule is refused now, not when the report is due
+        with self.store.session() as session:
+            current = settings or report_settings.load(session, county_fallback=False)
+            merged = dict(current.cost_per_day, **(changes.pop("cost_per_day", None) or {}))
+            kept = current.changed(cost_per_day=merged, **changes)
+            report_settings.save(session, kept, self.user_name, users.now())
+            self._audit(session, "report_settings", county=kept.county, rule=kept.rule, threshold=kept.threshold,
+                        costs=kept.cost_per_day, population_groups=len(kept.population))
+        return kept
+
+    def council_report(self, out: Path, *, period_from: Any = None, period_to: Any = None, rule: str | None = None,
+                       xlsx: Path | None = None, progress: Progress | None = None) -> Any:
+        """Write the de-identified council report PDF to `out` (and the suppressed aggregate tables to `xlsx`) for
+        the period (default: the 12 months up to the latest record), with the frequent-utilizer cohort of `rule`
+        (default: the county's chosen rule) as of the period end. Audited; returns a reports.ReportSummary."""
+        import datetime as dt
+
+        from ddj_desktop import reports
+        from ddj_desktop.reports import settings as report_settings
+
+        self._require("report")
         progress = progress or NullProgress()
         with self.store.session() as session:
-            summary = linkage_run.link_store(
-                session, self.user_name, users.now(), settings, must_link=must_link or (),
-                cannot_link=cannot_link or (), progress=progress,
-            )  # fmt: skip
-            self._audit(
-                session, "link", run=summary.run_id, records=summary.records, persons=summary.persons,
-                review_pairs=summary.review_pairs, merges=summary.merges, splits=summary.splits,
-                new_persons=summary.new_persons, changed_records=summary.changed_records,
-            )  # fmt: skip
+            settings = report_settings.load(session)
+            end = period_to
+            if end is None:
+                latest = session.scalar(select(func.max(func.substr(Record.event_start, 1, 10))))
+                end = dt.date.fromisoformat(latest) if latest else dt.date.today()
+            start = period_from or reports.compute.year_before(end)
+            if start > end:
+                raise DdjError(f"The period starts ({start}) after it ends ({end}).")
+            cohort = None
+            rule_name = rule or settings.rule
+            if rule_name:
+                listed = self._report_cohort(session, rule_name, end)
+                cohort = reports.Cohort(listed.rule_name, listed.rule_text or "", end,
+                                        frozenset(listed.person_ids()))
+            summary = reports.build_report(session, settings, Path(out), xlsx=Path(xlsx) if xlsx else None,
+                                           period=(start, end), cohort=cohort, progress=progress)
+            self._audit(session, "report", what="council report", file=Path(out).name,
+                        xlsx=Path(xlsx).name if xlsx else None, period=[start.isoformat(), end.isoformat()],
+                        rule=summary.cohort_rule, pages=summary.pages, hidden_small=summary.hidden_small,
+                        hidden_complementary=summary.hidden_complementary)
         return summary
 
-    def explain(self, a: tuple[str, str], b: tuple[str, str]) -> Any:
-        """Why records `a` and `b` ((source, key) each) are or are not one person: a PairExplanation."""
-        from ddj_desktop.linkage import explain
+    def _report_cohort(self, session: Session, rule: str, as_of: Any) -> Any:
+        from ddj_desktop import utilizers
 
-        self._require("view_identity")
-        with self.store.session() as session:
-            result = explain.explain_pair(session, a, b)
-            self._audit(session, "explain", a=f"{a[0]}:{a[1]}", b=f"{b[0]}:{b[1]}")
-        return result
-
-    def explain_person(self, person: int | tuple[str, str]) -> Any:
-        """Why a person's records are together: a PersonExplanation. `person`: an ID, or one of its records."""
-        from ddj_desktop.linkage import explain
-
-        self._require("view_identity")
-        with self.store.session() as session:
-            if not isinstance(person, int):
-                found = session.scalar(
-                    select(Record.person_id).join(Source, Source.id == Record.source_id)
-                    .where(Source.name == person[0].strip().lower(), Record.source_key == person[1].strip())
-                )  # fmt: skip
-                if found is None:
-                    raise DdjError(f"There is no linked record {person[0]}:{person[1]}.")
-                person = found
-            result = explain.explain_person(session, person)
-            self._audit(session, "explain", person=person_label(person))
-        return result
+        parsed = self.utilizer_rule(rule)
+        return utilizers.evaluate(parsed, self._utilizer_events(session, parsed), as_of, explain=False)
 
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
