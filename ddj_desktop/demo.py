@@ -71,9 +71,10 @@ UTILIZER_FILE = "frequent-utilizers.xlsx"
 
 def write_utilizer_list(ws: Workspace, folder: Path) -> tuple[UtilizerList, Path]:
     """The sample county's frequent-utilizer list under the generic DDJ rule, as of its last event, written to
-    `folder`/frequent-utilizers.xlsx: (UtilizerList, path)."""
+    `folder`/frequent-utilizers.xlsx and saved as a run (so next month's list can be compared with it):
+    (UtilizerList, path)."""
     out = Path(folder) / UTILIZER_FILE
-    result = ws.export_utilizer_list(UTILIZER_RULE, out, ws.latest_event_date())
+    result = ws.export_utilizer_list(UTILIZER_RULE, out, ws.latest_event_date(), save=True)
     return result, out
 
 
