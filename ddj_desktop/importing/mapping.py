@@ -561,6 +561,13 @@ class DateEvidence:
     day_first: bool | None  # from slashed dates with a part above 12; None when they never tell
 
 
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[round(share * (len(ordered) - 1))]
+
+
 def _as_date(value: Cell) -> tuple[dt.datetime | None, bool, int | None, int | None]:
     """(the moment a cell gives, or None; has a time of day; first and second number of a slashed date)."""
     if isinstance(value, dt.datetime):
@@ -627,8 +634,9 @@ def date_evidence(values: Sequence[Cell], today: dt.date | None = None) -> DateE
         share=(len(dates) + partial) / len(values) if values else 0.0,
         has_time=has_time,
         median_age_years=statistics.median(ages) if ages else None,
-        oldest_age_years=max(ages) if ages else None,
-        youngest_age_years=min(ages) if ages else None,
+        # Percentiles, not extremes: one placeholder 1900-01-01 or typo must not hide a column of birth dates.
+        oldest_age_years=_percentile(ages, 0.98),
+        youngest_age_years=_percentile(ages, 0.02),
         day_first=day_first,
     )
 

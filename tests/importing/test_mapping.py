@@ -492,3 +492,11 @@ def test_every_canonical_field_has_synonyms() -> None:
     fields, attributes = synonyms()
     assert set(fields) == set(CANONICAL_FIELDS)
     assert set(attributes) == set(FIXED_ATTRIBUTES)
+
+
+def test_one_placeholder_birth_date_does_not_hide_a_dob_column() -> None:
+    births = [dt.date(1950 + n % 50, 1 + n % 12, 1 + n % 28) for n in range(120)] + [dt.date(1900, 1, 1)]
+    table = make_table(["Booking No", "Birth"], [[f"B{n}", d] for n, d in enumerate(births)], "bookings.xlsx")
+    proposal = propose_mapping(table)
+    assert proposal.profile.fields.get("dob") == "Birth"
+    assert proposal.confidence["dob"] >= 0.6
