@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ddj_desktop.gui import settings
+from ddj_desktop.gui.consents_page import ConsentsPage
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page, SettingsPage, coming_pages
 from ddj_desktop.gui.people import PeoplePage
@@ -85,7 +86,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
         built = [HomePage(self), ImportsPage(self), MatchingPage(self), PeoplePage(self), UtilizersPage(self),
-                 *coming_pages(self), AuditPage(self), SettingsPage(self)]  # fmt: skip
+                 ConsentsPage(self), *coming_pages(self), AuditPage(self), SettingsPage(self)]  # fmt: skip
         by_title = {p.title: p for p in built}
         for i, title in enumerate(PAGE_ORDER):
             page = by_title[title]

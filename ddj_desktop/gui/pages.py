@@ -189,7 +189,12 @@ class HomePage(Page):
         else:
             items.append("Matching (linking records across agencies) and its review queue arrive in a later "
                          "version; records are imported and searchable now.")
-        items.append("Consents that expire soon will be listed here once <b>Forms &amp; consents</b> is ready.")
+        expiring = ws.consents(expiring_only=True) if ws.role in ("admin", "analyst", "reviewer") else []
+        if expiring:
+            items.append(f"<b>{len(expiring)} consent{'s' if len(expiring) != 1 else ''} expire soon</b>: see "
+                         "<b>Forms &amp; consents</b> to ask for a new signature in time.")
+        else:
+            items.append("No consent expires soon.")
         self.attention.setText("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
 
 
@@ -383,11 +388,6 @@ class ComingPage(Page):
 
 def coming_pages(window: MainWindow) -> list[Page]:
     return [
-        ComingPage(window, "Forms & consents", "Release-of-information forms and who has signed them.", [
-            "print a release-of-information form for a person on the list",
-            "record signed, expired and revoked consents",
-            "see which consents expire soon",
-        ]),
         ComingPage(window, "Reports", "De-identified reports for the coordinating council.", [
             "pick a period and a rule and print a PDF report",
             "small counts are suppressed so no one can be recognized",
