@@ -120,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         if title == "Frequent utilizers":
             page.make_list()
             settle(app, lambda p=page: p.result is not None)
+        if title == "Forms & consents":
+            page.persons.setText(", ".join(f"P{p.person_id:06d}" for p in window.pages["Frequent utilizers"]
+                                           .result.people[:5]))  # type: ignore[attr-defined]
+        if title == "Reports":
+            Quiet.save_to = Path(scratch.name) / "council report.pdf"
+            page.make_report()
+            settle(app, lambda p=page: "Wrote" in p.result.text() or not window.workers.busy())
         if title == "Audit log":
             page.verify()
             settle(app, lambda: not window.workers.busy())

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 from ddj_desktop.gui import settings
 from ddj_desktop.gui.consents_page import ConsentsPage
 from ddj_desktop.gui.messages import messages
-from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page, SettingsPage, coming_pages
+from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page, SettingsPage
 from ddj_desktop.gui.people import PeoplePage
 from ddj_desktop.gui.processes import StoreKey
+from ddj_desktop.gui.reports_page import ReportsPage
 from ddj_desktop.gui.store_dialogs import UnlockDialog
 from ddj_desktop.gui.utilizers_page import UtilizersPage
 from ddj_desktop.gui.workers import Job, ProgressPanel, Workers
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
         built = [HomePage(self), ImportsPage(self), MatchingPage(self), PeoplePage(self), UtilizersPage(self),
-                 ConsentsPage(self), *coming_pages(self), AuditPage(self), SettingsPage(self)]  # fmt: skip
+                 ConsentsPage(self), ReportsPage(self), AuditPage(self), SettingsPage(self)]  # fmt: skip
         by_title = {p.title: p for p in built}
         for i, title in enumerate(PAGE_ORDER):
             page = by_title[title]

@@ -374,28 +374,6 @@ class MatchingPage(Page):
         report_error(err, self)
 
 
-# -- Pages still to come -------------------------------------------------------------------------------------
-class ComingPage(Page):
-    """A page whose work is not built yet: it says what will be here."""
-
-    def __init__(self, window: MainWindow, title: str, description: str, will_show: list[str]) -> None:
-        self.title, self.description = title, description
-        super().__init__(window)
-        self.layout_.addWidget(note("<i>Coming in a later version.</i> This page will let you:<ul>"
-                                    + "".join(f"<li>{w}</li>" for w in will_show) + "</ul>"))
-        self.layout_.addStretch(1)
-
-
-def coming_pages(window: MainWindow) -> list[Page]:
-    return [
-        ComingPage(window, "Reports", "De-identified reports for the coordinating council.", [
-            "pick a period and a rule and print a PDF report",
-            "small counts are suppressed so no one can be recognized",
-            "no names, dates of birth or IDs ever appear in a report",
-        ]),
-    ]
-
-
 # -- Audit log -----------------------------------------------------------------------------------------------
 def _details(details: Any) -> str:
     if isinstance(details, str):

@@ -27,10 +27,6 @@ def test_every_page_opens_and_says_what_it_is(qtbot, jail_workspace: Workspace) 
         window.nav.setCurrentRow(row)
         assert window.current_page().title == title
         assert window.current_page().accessibleName() == title
-    for title in ("Reports",):
-        assert "Coming in a later version" in "".join(
-            w.text() for w in window.pages[title].findChildren(type(window.message))
-        )
     shortcuts = {a.shortcut().toString(): a for a in window.actions()}
     shortcuts["Ctrl+4"].trigger()
     assert window.current_page().title == "People"
@@ -172,4 +168,16 @@ def test_forms_for_the_utilizer_list(qtbot, jail_workspace: Workspace, shown, tm
     qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Printed 2 forms" in window.message.text(), timeout=30_000)
     assert (tmp_path / "forms.pdf").read_bytes().startswith(b"%PDF")
+    assert not shown.errors
+
+
+def test_council_report(qtbot, jail_workspace: Workspace, shown, tmp_path: Path) -> None:
+    window = make_window(qtbot, jail_workspace)
+    page = window.show_page("Reports")
+    assert page.period_from.date() < page.period_to.date()
+    shown.file_to_save = tmp_path / "council.pdf"
+    qtbot.mouseClick(page.make_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrote" in page.result.text(), timeout=60_000)
+    assert (tmp_path / "council.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "council.xlsx").is_file()
     assert not shown.errors
