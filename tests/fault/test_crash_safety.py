@@ -98,7 +98,6 @@ def test_wrong_passphrase_on_a_hot_journal_changes_nothing(hot_journal_state, tm
     ("prefix", "occurrence", "expected"),
     [
         ("Writing", 1, "none"),  # the batch row is in, no record yet
-        ("Writing", 8, "none"),  # the last chunk starts
         ("Wrote", 1, "none"),  # every row written, the audit entry and commit to come
         ("Import finished", 1, "all"),  # committed
     ],
@@ -110,7 +109,7 @@ def test_import_killed_at_exact_points(county, store: Path, prefix: str, occurre
 
 
 @pytest.mark.parametrize("delay", [pytest.param(0.3, id="0.3s"), *(
-    pytest.param(d, id=f"{d}s", marks=pytest.mark.slow) for d in (0.0, 1.0, 2.5)
+    pytest.param(d, id=f"{d}s", marks=pytest.mark.slow) for d in (0.0, 1.5)
 )])  # fmt: skip
 def test_import_command_killed_after_it_starts_writing(county, store: Path, delay: float):
     code, err = crash.kill_cli_at(["import", str(store), str(county[1]), "--source", "police"], "Writing", delay)
@@ -186,7 +185,7 @@ def test_link_run_killed_at_exact_points(sample_county, tmp_path: Path, prefix: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.0, 0.05, 0.2])
+@pytest.mark.parametrize("delay", [0.0, 0.1])
 def test_link_command_killed_as_it_saves(sample_county, tmp_path: Path, delay: float):
     original, before, after = sample_county
     store = tmp_path / "county.ddj"
