@@ -101,6 +101,14 @@ def build_demo(folder: Path, progress: WorkerProgress):  # type: ignore[no-untyp
     from ddj_desktop import demo
 
     result = demo.build_sample_county(folder, progress)
+    try:
+        if result.workspace.county_settings() is None:  # the sample county's own settings, so forms print
+            example = data_dir("forms") / "county" / "juniper-county.toml"
+            if example.is_file():
+                result.workspace.set_county_settings(example.read_text(encoding="utf-8"))
+    except BaseException:
+        result.workspace.close()
+        raise
     # Older demo modules only imported; link here when the store can link but the demo did not.
     if not hasattr(result, "linkage") and hasattr(result.workspace, "link"):
         try:

@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLabel, QPushButton
 
 from ddj_desktop.gui.messages import messages
@@ -46,6 +47,10 @@ class ReportsPage(Page):
             row.addWidget(widget)
         row.addWidget(self.with_tables)
         row.addWidget(self.make_button)
+        self.open_button = QPushButton("&Open the report")
+        self.open_button.hide()
+        self.open_button.clicked.connect(self._open)
+        row.addWidget(self.open_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
         self.result = note("")
@@ -99,3 +104,8 @@ class ReportsPage(Page):
             + (f" Frequent-utilizer cohort: {summary.cohort_rule}." if summary.cohort_rule else "")
         )
         self.window_.status(f"Wrote {Path(summary.pdf).name}.")
+        self.made_pdf = Path(summary.pdf)
+        self.open_button.show()
+
+    def _open(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.made_pdf)))  # the county's own PDF viewer

@@ -66,6 +66,7 @@ def test_first_run_offers_the_sample_county(qtbot, qapp, tmp_path: Path) -> None
     window = launcher.window
     assert window.demo and "sample county" in window.windowTitle()
     assert window.workspace.counts()["records"] > 5000
+    assert window.workspace.county_settings() is not None  # so forms print in the sample county
     assert window.store_key is not None  # imports and links of the sample county go to a worker process
     window.close()
     launcher.cleanup()
