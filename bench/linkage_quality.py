@@ -17,6 +17,7 @@ import csv
 import importlib.util
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -143,8 +144,32 @@ def _subprocess(tool: str, store: Path, out: Path) -> dict:
 
 
 # -- data sets ---------------------------------------------------------------------------------------------------
+CACHE = Path("/tmp/ddj-linkage-bench-cache")
+
+
 def county(people: int, seed: int, folder: Path) -> tuple[Path, dict]:
-    """Generate a county, import it into a store with the product's importer; (store, truth rows by key)."""
+    """Generate a county, import it into a store with the product's importer; (store, truth rows by key).
+
+    Generated and imported counties are kept under CACHE (generating and importing a million rows takes minutes);
+    each run links a fresh copy of the imported store in `folder`."""
+    cached = CACHE / f"county-{people}-{seed}"
+    if not (cached / "done").exists():
+        shutil.rmtree(cached, ignore_errors=True)
+        cached.mkdir(parents=True)
+        _generate_and_import(people, seed, cached)
+        (cached / "done").write_text("ok")
+    store = folder / "county.ddj"
+    shutil.copyfile(cached / "county.ddj", store)
+    data = cached / "county"
+    with (data / "truth.csv").open(encoding="utf-8") as f:
+        truth = {f"{r['source']}\x1f{r['source_key']}": r for r in csv.DictReader(f) if r["kind"] == "person"}
+    tp = {r["true_person_id"]: r for r in csv.DictReader((data / "truth_people.csv").open(encoding="utf-8"))}
+    for row in truth.values():
+        row["lookalike_group"] = tp.get(row["true_person_id"], {}).get("lookalike_group", "")
+    return store, truth
+
+
+def _generate_and_import(people: int, seed: int, folder: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from ddj_desktop import demo
     from ddj_desktop.workspace import Workspace
@@ -163,12 +188,6 @@ def county(people: int, seed: int, folder: Path) -> tuple[Path, dict]:
         ws.import_files(files, source)
     ws.close()
     print(f"  imported in {time.perf_counter() - started:.0f} s", flush=True)
-    with (data / "truth.csv").open(encoding="utf-8") as f:
-        truth = {f"{r['source']}\x1f{r['source_key']}": r for r in csv.DictReader(f) if r["kind"] == "person"}
-    tp = {r["true_person_id"]: r for r in csv.DictReader((data / "truth_people.csv").open(encoding="utf-8"))}
-    for row in truth.values():
-        row["lookalike_group"] = tp.get(row["true_person_id"], {}).get("lookalike_group", "")
-    return store, truth
 
 
 def febrl(name: str, folder: Path, with_id: bool) -> tuple[Path, dict]:

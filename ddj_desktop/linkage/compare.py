@@ -99,26 +99,49 @@ def _nickname_codes(frame: Frame) -> np.ndarray:
     return result
 
 
-def _digits(values: np.ndarray, width: int) -> np.ndarray:
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (values[:, None] // powers) % 10
+def _initial_agrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One side is only an initial (negative code, see Frame) and it is the other's first letter."""
+    return (a != 0) & (b != 0) & ((a < 0) | (b < 0)) & (np.abs(a) == np.abs(b))
 
 
-def _one_digit_and_transposition(a: np.ndarray, b: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(differs in exactly one digit, differs by one swap of two adjacent digits) of equal-width numbers."""
-    da, db = _digits(a, width), _digits(b, width)
-    diff = da != db
-    count = diff.sum(axis=1)
-    one = count == 1
-    swap = np.zeros(len(a), dtype=bool)
-    two = np.flatnonzero(count == 2)
-    if two.size:
-        d = diff[two]
-        first = d.argmax(axis=1)
-        adjacent = (first + 1 < width) & d[np.arange(two.size), np.minimum(first + 1, width - 1)]
-        rows = two[adjacent]
-        p = first[adjacent]
-        swap[rows] = (da[rows, p] == db[rows, p + 1]) & (da[rows, p + 1] == db[rows, p])
+def _is_nickname_pair(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    if table.size == 0 or codes.size == 0:
+        return np.zeros(codes.size, dtype=bool)
+    at = np.minimum(np.searchsorted(table, codes), table.size - 1)
+    return table[at] == codes
+
+
+_POWERS = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _one_digit_and_transposition(
+    a: np.ndarray, b: np.ndarray, width: int, where: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(differs in exactly one digit, differs by one swap of two adjacent digits) of non-negative numbers of at
+    most `width` digits, computed only `where` given (False elsewhere). Arithmetic, not digit by digit:
+
+    - one digit p differs  <=>  a - b = c * 10^p with 0 < |c| <= 9, and a and b agree above digit p;
+    - digits p+1 and p swapped  <=>  a - b = 9 * (x - y) * 10^p, agree above p+1 and below p, and the two
+      digits of a are those of b in the other order."""
+    one, swap = np.zeros(len(a), dtype=bool), np.zeros(len(a), dtype=bool)
+    rows = np.flatnonzero(a != b) if where is None else np.flatnonzero(where & (a != b))
+    if rows.size == 0:
+        return one, swap
+    a, b = a[rows], b[rows]
+    diff = np.abs(a - b)
+    p = np.clip(np.floor(np.log10(np.maximum(diff, 1))).astype(np.int64), 0, width - 1)
+    # log10 of an exact power of ten can round down: when 10^(p+1) <= diff, step up.
+    p = np.minimum(p + (_POWERS[np.minimum(p + 1, 18)] <= diff), width - 1)
+    pw = _POWERS[p]
+    one[rows] = (diff % pw == 0) & (a // (pw * 10) == b // (pw * 10))
+    nine = diff % 9 == 0
+    e = diff // 9
+    q = np.clip(np.floor(np.log10(np.maximum(e, 1))).astype(np.int64), 0, width - 2)
+    q = np.minimum(q + (_POWERS[np.minimum(q + 1, 18)] <= e), width - 2)
+    qw = _POWERS[q]
+    same_rest = (a // (qw * 100) == b // (qw * 100)) & (a % qw == b % qw)
+    a1, a0, b1, b0 = (a // (qw * 10)) % 10, (a // qw) % 10, (b // (qw * 10)) % 10, (b // qw) % 10
+    swap[rows] = nine & (e > 0) & (e % qw == 0) & same_rest & (a1 == b0) & (a0 == b1)
     return one, swap
 
 
@@ -139,13 +162,10 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     jw_first = np.zeros(n, dtype=np.float32)
     idx = np.flatnonzero(has & (fa != fb))
     jw_first[idx] = _jaro_winkler(frame.first[left[idx]], frame.first[right[idx]])
-    initial = np.zeros(n, dtype=bool)
-    if idx.size:
-        sa, sb = frame.first[left[idx]], frame.first[right[idx]]
-        initial[idx] = np.fromiter(
-            ((len(x) == 1 or len(y) == 1) and x[0] == y[0] for x, y in zip(sa, sb)), dtype=bool, count=idx.size)
+    initial = _initial_agrees(frame.first_initial[left], frame.first_initial[right])
     sound = (frame.first_sound[left] == frame.first_sound[right]) & has
-    nick = np.isin(_pair_codes(fa, fb, vocab_size), _nickname_codes(frame)) & has
+    nick = np.zeros(n, dtype=bool)
+    nick[idx] = _is_nickname_pair(_pair_codes(fa[idx], fb[idx], vocab_size), _nickname_codes(frame))
     goes_by_middle = ((fa == mb) & (fa > 0)) | ((fb == ma) & (fb > 0))
     first[has & ((jw_first >= 0.80) | sound | initial)] = 4
     first[goes_by_middle] = 3
@@ -175,12 +195,7 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
 
     middle = np.full(n, 2, dtype=np.int8)
     has = (ma > 0) & (mb > 0)
-    if has.any():
-        idx = np.flatnonzero(has & (ma != mb))
-        a, b = frame.middle[left[idx]], frame.middle[right[idx]]
-        agrees = np.fromiter(
-            ((len(x) == 1 or len(y) == 1) and x[0] == y[0] for x, y in zip(a, b)), dtype=bool, count=idx.size)
-        middle[idx[agrees]] = 1
+    middle[has & _initial_agrees(frame.middle_initial[left], frame.middle_initial[right])] = 1
     middle[has & (ma == mb)] = 0
     middle[~has] = NULL
     out[MIDDLE.name] = middle
@@ -198,7 +213,7 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     dob = np.full(n, DOB.levels.index("different"), dtype=np.int8)
     ya, yb = da // 10000, db // 10000
     mda, mdb = da % 10000, db % 10000
-    one_digit, _ = _one_digit_and_transposition(da, db, 8)
+    one_digit, _ = _one_digit_and_transposition(da, db, 8, has & (da != db))
     days = np.abs(frame.dob_days[left] - frame.dob_days[right])
     dob[has & (mda == mdb)] = 5
     dob[has & (days <= 31)] = 4
@@ -216,7 +231,7 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     a, b = frame.ssn[left], frame.ssn[right]
     full = (a >= 0) & (b >= 0)
     ssn = np.full(n, SSN.levels.index("different"), dtype=np.int8)
-    one_digit, transposed = _one_digit_and_transposition(np.maximum(a, 0), np.maximum(b, 0), 9)
+    one_digit, transposed = _one_digit_and_transposition(a, b, 9, full & (a != b))
     ssn[full & one_digit] = 3
     ssn[full & transposed] = 1
     ssn[full & (a == b)] = 0

@@ -45,9 +45,10 @@ class PairExplanation:
     pair_status: str | None  # review | settled | None (never between the thresholds)
     link_threshold: float
     review_threshold: float
+    identical: bool = False  # the two records carry the same identity: one profile, never compared
 
     def decision(self) -> str:
-        if self.exact_rule or self.probability >= self.link_threshold:
+        if self.identical or self.exact_rule or self.probability >= self.link_threshold:
             return "link"
         return "review" if self.probability >= self.review_threshold else "no link"
 
@@ -147,6 +148,9 @@ def explain_pair(session: Session, a: RecordRef, b: RecordRef) -> PairExplanatio
     _store_frequencies(session, frame)
     pa = int(frame.record_profile[0 if row_a.id < row_b.id else 1])
     pb = int(frame.record_profile[1 if row_a.id < row_b.id else 0])
+    # Records with the same source and identical identity are one profile: the link run never weighs them (they
+    # are the same person by construction), so neither does the explanation; the fields are still shown.
+    identical = pa == pb
     left, right = np.array([pa]), np.array([pb])
     levels, weights = _score(model, frame, left, right)
     fields = []
@@ -163,13 +167,14 @@ def explain_pair(session: Session, a: RecordRef, b: RecordRef) -> PairExplanatio
             fields[-1].level if same_source else "different sources: not compared", fields[-1].weight)
     total = model.prior_weight() + float(weights.sum())
     exact = bool(exact_identity(frame, left, right)[0])
+    certain = exact or identical
     ref_a, ref_b = (row_a.source, row_a.source_key), (row_b.source, row_b.source_key)
     pid = pair_id(ref_a, ref_b)
     status = session.scalar(select(Pair.status).where(Pair.id == pid))
     return PairExplanation(
-        ref_a, ref_b, fields, model.prior_weight(), total, 1.0 if exact else float(probability(total)), exact,
+        ref_a, ref_b, fields, model.prior_weight(), total, 1.0 if certain else float(probability(total)), exact,
         row_a.person_id is not None and row_a.person_id == row_b.person_id, row_a.person_id, row_b.person_id, pid,
-        status, settings.link_threshold, settings.review_threshold,
+        status, settings.link_threshold, settings.review_threshold, identical,
     )  # fmt: skip
 
 
@@ -239,6 +244,8 @@ def format_pair(e: PairExplanation) -> str:
     lines.append(f"{'match weight':<111} {e.match_weight:>+7.2f}")
     lines.append("")
     rule = " (exact SSN, date of birth and last name: linked first)" if e.exact_rule else ""
+    if e.identical:
+        rule = " (same source, identical name, date of birth, SSN, sex and agency person ID: one identity)"
     lines.append(f"Match probability {e.probability:.4f}{rule}: {e.decision()} "
                  f"(link at >= {e.link_threshold}, review at >= {e.review_threshold}).")
     now = "the same person" if e.same_person else "different persons"

@@ -99,6 +99,8 @@ class Frame:
     last_part2: np.ndarray
     first_sound: np.ndarray  # codes of the Soundex of first / last name
     last_sound: np.ndarray
+    first_initial: np.ndarray  # int32: code point of the first letter (0 = missing); negative when the name is
+    middle_initial: np.ndarray  # only an initial ("J"), so initial-vs-name checks need no Python loop per pair
     suffix: np.ndarray  # object: generational suffix or ''
     dob: np.ndarray  # int64 YYYYMMDD, 0 = missing
     dob_days: np.ndarray  # int64 days since 1800-01-01
@@ -170,6 +172,8 @@ def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
         last_part2=vocab.codes(p[-1] if p else "" for p in parts),
         first_sound=vocab.codes("#" + names.soundex(s) if s else "" for s in first),
         last_sound=vocab.codes("#" + names.soundex(s) if s else "" for s in last),
+        first_initial=_initials(first),
+        middle_initial=_initials(middle),
         suffix=np.array([(r.name_suffix or "") if (r.name_suffix or "") in names.GENERATIONAL else ""
                          for r in reps], dtype=object),
         dob=np.fromiter((d[0] for d in dob_pairs), dtype=np.int64, count=n),
@@ -191,6 +195,12 @@ def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
     frame.first_freq = _term_frequency(frame.first_id, frame.size)
     frame.last_freq = _term_frequency(frame.last_id, frame.size)
     return frame
+
+
+def _initials(words: np.ndarray) -> np.ndarray:
+    """Code point of each word's first letter, negated for a one-letter word; 0 for a missing word."""
+    return np.fromiter(((-ord(w[0]) if len(w) == 1 else ord(w[0])) if w else 0 for w in words), dtype=np.int32,
+                       count=len(words))
 
 
 def _term_frequency(codes: np.ndarray, weights: np.ndarray) -> np.ndarray:

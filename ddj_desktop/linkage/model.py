@@ -97,21 +97,24 @@ class Model:
         model = cls(m=m, u=u, prior=0.01, comparisons=comparisons)
         model.history.append(f"u from {len(random_pairs)} random pairs")
         names = [c.name for c in comparisons]
+        # EM works on the distinct level patterns and their counts, found once for all sessions.
+        patterns, counts = unique_patterns(candidates)
         estimates: dict[str, list[np.ndarray]] = {name: [] for name in names}
         for session, fixed in TRAINING_SESSIONS:
             if not set(fixed) <= set(names):
                 continue
-            mask = np.ones(len(candidates), dtype=bool)
+            mask = np.ones(len(patterns), dtype=bool)
             for name in fixed:
-                mask &= candidates[:, names.index(name)] == 0
-            if mask.sum() < 50:
+                mask &= patterns[:, names.index(name)] == 0
+            if counts[mask].sum() < 50:
                 continue
-            sub = candidates[mask].copy()
+            sub = patterns[mask].copy()
             for name in fixed:
                 sub[:, names.index(name)] = -1  # ignored: it is what the session's pairs were chosen by
             trial = cls(m={k: list(v) for k, v in m.items()}, u=u, prior=0.3, comparisons=comparisons)
-            rounds = trial.em(sub, iterations=iterations, tolerance=tolerance)
-            model.history.append(f"session '{session}': EM over {int(mask.sum())} pairs, {rounds} iterations")
+            rounds = trial.em(sub, counts[mask], iterations=iterations, tolerance=tolerance)
+            model.history.append(
+                f"session '{session}': EM over {int(counts[mask].sum())} pairs, {rounds} iterations")
             for name in names:
                 if name not in fixed:
                     estimates[name].append(np.asarray(trial.m[name]))
@@ -119,7 +122,7 @@ class Model:
             if estimates[name]:
                 # Sessions are listed most trustworthy first (same-SSN pairs are nearly all one person).
                 model.m[name] = list(estimates[name][0])
-        model.em(candidates, iterations=iterations, tolerance=tolerance, prior_only=True)
+        model.em(patterns, counts, iterations=iterations, tolerance=tolerance, prior_only=True)
         # The weights use u from random pairs, so the prior must be P(same person) for a random pair too, not
         # for a candidate pair (that would count the agreement that made it a candidate twice).
         expected_matches = model.prior * len(candidates)
@@ -130,13 +133,17 @@ class Model:
         )
         return model
 
-    def em(self, matrix: np.ndarray, *, iterations: int = 40, tolerance: float = 1e-5, prior_only: bool = False) -> int:
-        """Re-estimate m (unless `prior_only`) and the prior by expectation-maximisation over `matrix`; returns
-        the iterations run."""
+    def em(self, matrix: np.ndarray, counts: np.ndarray | None = None, *, iterations: int = 40,
+           tolerance: float = 1e-5, prior_only: bool = False) -> int:
+        """Re-estimate m (unless `prior_only`) and the prior by expectation-maximisation over the level rows of
+        `matrix`, each standing for `counts` pairs (default: one each); returns the iterations run."""
         if len(matrix) == 0:
             return 0
-        patterns, counts = np.unique(matrix, axis=0, return_counts=True)
-        counts = counts.astype(float)
+        if counts is None:
+            patterns, counts = unique_patterns(matrix)
+        else:
+            patterns = matrix
+        counts = np.asarray(counts, dtype=float)
         done = 0
         for _round in range(iterations):
             done += 1
@@ -193,6 +200,29 @@ TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("same date of birth", ("dob",)),
     ("same first and last name", ("first_name", "last_name")),
 )
+
+
+def unique_patterns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a (pairs x comparisons) level matrix and how often each occurs.
+
+    Each row is packed into one int64 (4 bits per comparison), so this is a 1-D count, not a sort of rows."""
+    if len(matrix) == 0:
+        return matrix.reshape(0, matrix.shape[1] if matrix.ndim == 2 else 0), np.zeros(0, dtype=np.int64)
+    width = matrix.shape[1]
+    if width > 15 or int(matrix.max(initial=0)) > 14:
+        patterns, counts = np.unique(matrix, axis=0, return_counts=True)
+        return patterns, counts
+    code = np.zeros(len(matrix), dtype=np.int64)
+    for k in range(width):
+        code = (code << 4) | (matrix[:, k].astype(np.int64) + 1)  # NULL (-1) packs as 0
+    code.sort()
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    values, counts = code[starts], np.diff(np.r_[starts, code.size])
+    patterns = np.empty((values.size, width), dtype=matrix.dtype)
+    for k in range(width - 1, -1, -1):
+        patterns[:, k] = (values & 15) - 1
+        values = values >> 4
+    return patterns, counts
 
 
 def _initial_m(levels: int) -> np.ndarray:

@@ -122,6 +122,11 @@ def test_cli_link_and_explain(tmp_path: Path, capsys, cli_env):
     for expected in ("first name", "ANA", "ANNA", "date of birth", "1988-04-12", "exact", "Match probability",
                      "Now: the same person"):
         assert expected in out, expected
+    # Two records with one identity (a frequent caller keyed the same way twice) are one profile: certain.
+    assert run(["explain", str(store), "police:24-1", "police:24-3"]) == 0
+    out = capsys.readouterr().out
+    assert "Match probability 1.0000" in out and ": link" in out and "one identity" in out
+    assert "Now: the same person" in out
     assert run(["explain", str(store), "police:24-1"]) == 0
     out = capsys.readouterr().out
     assert "3 records" in out and "ed:ED-1" in out and "p=" in out
