@@ -138,6 +138,8 @@ def check_unlocks(path: Path, passphrase: str) -> None:
         raise NotAStore(f"{path.name} is not a DDJ store: {reason}.", hint="Pick the .ddj file that DDJ Desktop created.")
     if not passphrase:
         raise WrongPassphrase(f"No passphrase was given for {path.name}.", hint="Type the store's passphrase.")
+    if "\x00" in passphrase:  # no store is made with one (a binary file given as the passphrase file?)
+        raise _wrong_passphrase(path)
     if hot_journal(path):
         _roll_back_hot_journal(path, passphrase)
     con = _raw_connect(path, passphrase, "ro")
@@ -208,6 +210,8 @@ def create_file(path: Path, passphrase: str) -> None:
         raise StoreError(f"The folder {path.parent} does not exist.")
     if not passphrase:
         raise StoreError("A store needs a passphrase.")
+    if "\x00" in passphrase:
+        raise StoreError("A passphrase cannot hold a NUL character.", hint="Type it, or put it in a text file.")
     with owner_only_files():
         con = _raw_connect(path, passphrase, "rwc")
         try:
@@ -227,6 +231,8 @@ def rekey(engine: Engine, new_passphrase: str) -> None:
     """Re-encrypt the store under `new_passphrase` (every page is rewritten, in one transaction)."""
     if not new_passphrase:
         raise StoreError("The new passphrase is empty.")
+    if "\x00" in new_passphrase:
+        raise StoreError("A passphrase cannot hold a NUL character.", hint="Type it, or put it in a text file.")
     engine.dispose()  # rekey needs the only connection to the file
     raw = engine.raw_connection()
     try:
