@@ -358,10 +358,13 @@ class Workspace:
         """Link every record into persons in one transaction (cancellable through `progress`); returns the
         run's LinkSummary. `must_link` / `cannot_link`: reviewer decisions as ((source, key), (source, key))."""
         from ddj_desktop.linkage import run as linkage_run
+        from ddj_desktop.review import decisions
 
         self._require("link")
         progress = progress or NullProgress()
         with self.store.session() as session:
+            decided_same, decided_apart = decisions.constraints(session)  # reviewer decisions bind every run
+            must_link, cannot_link = [*(must_link or ()), *decided_same], [*(cannot_link or ()), *decided_apart]
             summary = linkage_run.link_store(
                 session, self.user_name, users.now(), settings, must_link=must_link or (),
                 cannot_link=cannot_link or (), progress=progress,
@@ -400,6 +403,107 @@ class Workspace:
             result = explain.explain_person(session, person)
             self._audit(session, "explain", person=person_label(person))
         return result
+
+    # -- review queue (ddj_desktop.review) ---------------------------------------------------------------------
+    def review_queue(self, *, list_impact: bool = True) -> Any:
+        """The pairs left to review, most consequential first: a review.ReviewQueue (left, expected_wrong)."""
+        from ddj_desktop.review import queue
+
+        self._require("review")
+        with self.store.reading() as session:
+            flags, rule = self._review_list_impact(session) if list_impact else (None, None)
+            result = queue.build_queue(session, flags)
+        result.list_rule = rule
+        return result
+
+    def _review_list_impact(self, session: Session) -> tuple[Any, str | None]:
+        """The list-change test for the queue, with the county's chosen rule (else the generic DDJ rule)."""
+        from ddj_desktop.reports import settings as report_settings
+        from ddj_desktop.review import impact
+
+        try:
+            rule = self.utilizer_rule(report_settings.load(session).rule or "generic_ddj")
+            table = self._utilizer_events(session, rule)
+        except DdjError:
+            return None, None
+        latest = session.scalar(select(func.max(func.substr(Record.event_start, 1, 10))))
+        if not latest:
+            return None, None
+        import datetime as dt
+
+        as_of = dt.date.fromisoformat(latest)
+        return (lambda pairs: impact.list_changes(rule, table, as_of, pairs)), rule.name
+
+    def review_pair(self, pair_id: str) -> Any:
+        """One pair as a reviewer sees it (review.PairView): identity fields side by side, each comparison's
+        weight, the records already linked to each side. Event details only for roles with view_details."""
+        from ddj_desktop.review import queue
+
+        self._require("review")
+        with self.store.reading() as session:
+            view = queue.pair_view(session, pair_id, details=self._may("view_details"))
+        if view is None:
+            raise DdjError(f"There is no review pair {pair_id!r}.")
+        return view
+
+    def review_decide(self, pair_id: str, decision: str, *, note: str | None = None) -> Any:
+        """Answer a pair: same | different | unsure; applied to persons now and binding on every later link run."""
+        from ddj_desktop.review import service
+
+        self._require("review")
+        with self.store.session() as session:
+            done = service.decide(session, pair_id, decision, user=self.user_name, now=users.now(), note=note)
+            self._audit(session, "review_decide", pair=pair_id, decision=done.decision, a=f"{done.a[0]}:{done.a[1]}",
+                        b=f"{done.b[0]}:{done.b[1]}", note=note, records_moved=done.persons_changed)
+        return done
+
+    def review_undo(self) -> Any:
+        """Take back the latest review action (decision, split or merge), in order; None when nothing is left."""
+        from ddj_desktop.review import service
+
+        self._require("review")
+        with self.store.session() as session:
+            done = service.undo(session, user=self.user_name, now=users.now())
+            if done is not None:
+                self._audit(session, "review_undo", undone_action=done.action, kind=done.kind, pair=done.pair_id,
+                            decision=done.decision, records_moved=done.persons_changed)
+        return done
+
+    def review_person(self, person: int | str) -> Any:
+        """One person's records (identity only) and its weak chains: a review.PersonReview."""
+        from ddj_desktop.review import persons
+
+        self._require("review")
+        person_id = int(str(person).upper().lstrip("P") or 0)
+        with self.store.reading() as session:
+            return persons.person_review(session, person_id, details=self._may("view_details"))
+
+    def review_split(self, person: int | str, records: list[tuple[str, str]], *, note: str | None = None) -> Any:
+        """Split `records` off a person (they are one person, not the others'); binding and undoable."""
+        from ddj_desktop.review import service
+
+        self._require("review")
+        person_id = int(str(person).upper().lstrip("P") or 0)
+        with self.store.session() as session:
+            done = service.split(session, person_id, records, user=self.user_name, now=users.now(), note=note)
+            self._audit(session, "review_split", person=person_label(person_id),
+                        records=[f"{s}:{k}" for s, k in records], note=note, records_moved=done.persons_changed)
+        return done
+
+    def review_merge(self, person_a: int | str, person_b: int | str, *, note: str | None = None) -> Any:
+        """Merge two persons (the older ID stays); binding and undoable."""
+        from ddj_desktop.review import service
+
+        self._require("review")
+        ids = [int(str(p).upper().lstrip("P") or 0) for p in (person_a, person_b)]
+        with self.store.session() as session:
+            done = service.merge(session, ids[0], ids[1], user=self.user_name, now=users.now(), note=note)
+            self._audit(session, "review_merge", persons=[person_label(p) for p in ids], note=note,
+                        records_moved=done.persons_changed)
+        return done
+
+    def _may(self, permission: str) -> bool:
+        return permission in users.PERMISSIONS.get(self.role, frozenset())
 
     # -- frequent-utilizer lists -----------------------------------------------------------------------------
     _utilizer_cache: Any = None  # (store fingerprint, attribute keys, with dob?, EventTable): reused while unchanged
@@ -723,21 +827,17 @@ class Workspace:
         progress = progress or NullProgress()
         with self.store.session() as session:
             settings = report_settings.load(session)
-            end = period_to
-            if end is None:
-                latest = session.scalar(select(func.max(func.substr(Record.event_start, 1, 10))))
-                end = dt.date.fromisoformat(latest) if latest else dt.date.today()
-            start = period_from or reports.compute.year_before(end)
-            if start > end:
-                raise DdjError(f"The period starts ({start}) after it ends ({end}).")
-            cohort = None
             rule_name = rule or settings.rule
-            if rule_name:
-                listed = self._report_cohort(session, rule_name, end)
-                cohort = reports.Cohort(listed.rule_name, listed.rule_text or "", end,
-                                        frozenset(listed.person_ids()))
+
+            def cohort(as_of: dt.date) -> Any:
+                if not rule_name:
+                    return None
+                listed = self._report_cohort(session, rule_name, as_of)
+                return reports.Cohort(listed.rule_name, listed.rule_text or "", as_of, frozenset(listed.person_ids()))
+
             summary = reports.build_report(session, settings, Path(out), xlsx=Path(xlsx) if xlsx else None,
-                                           period=(start, end), cohort=cohort, progress=progress)
+                                           period=(period_from, period_to), cohort=cohort, progress=progress)
+            start, end = summary.period
             self._audit(session, "report", what="council report", file=Path(out).name,
                         xlsx=Path(xlsx).name if xlsx else None, period=[start.isoformat(), end.isoformat()],
                         rule=summary.cohort_rule, pages=summary.pages, hidden_small=summary.hidden_small,

@@ -33,15 +33,21 @@ _RACE_SQL = """CASE
   ELSE 0 END""".format(**{g: RACE_CODES.index(g) for g in RACE_GROUPS})
 
 _DAY_SQL = "ifnull(CAST(julianday(substr({0}, 1, 10)) - 2440587.5 AS INTEGER), {1})"
-_FLAG_SQL = "CASE json_extract(attributes, '$.{0}') WHEN 1 THEN 1 WHEN 0 THEN 0 ELSE -1 END"
 
-_QUERY = f"""
-SELECT coalesce(person_id, -id), source_id,
-       {_DAY_SQL.format("event_start", MISSING)}, {_DAY_SQL.format("event_end", MISSING)},
-       {_FLAG_SQL.format("serious_mental_illness")}, {_FLAG_SQL.format("homeless")},
-       {_RACE_SQL},
-       CASE sex WHEN 'female' THEN 1 WHEN 'male' THEN 2 WHEN 'other' THEN 3 ELSE 0 END,
-       ifnull(dob_year, 0)
+# One pass over the records (each full scan decrypts the whole table): who, when, and one packed integer holding the
+# source, the SMI flag, race, sex, birth year and which identity fields are filled in (for the data-quality page).
+_SHIFT_SMI, _SHIFT_RACE, _SHIFT_SEX, _SHIFT_BORN, _SHIFT_FILLED = 8, 10, 14, 16, 28
+FILLED = ("dob", "ssn", "race", "sex", "event_end", "person")  # bits of the "filled in" field, in this order
+_QUERY = """
+SELECT coalesce(person_id, -id), {start}, {end},
+       source_id
+       + (CASE WHEN source_id IN ({smi_sources}) THEN CASE json_extract(attributes, '$.serious_mental_illness')
+          WHEN 1 THEN 2 WHEN 0 THEN 1 ELSE 0 END ELSE 0 END << {smi})
+       + ({race} << {race_shift})
+       + ((CASE sex WHEN 'female' THEN 1 WHEN 'male' THEN 2 WHEN 'other' THEN 3 ELSE 0 END) << {sex})
+       + ((ifnull(dob_year, 0) & 4095) << {born})
+       + (((dob IS NOT NULL) + 2 * (ssn IS NOT NULL OR ssn_last4 IS NOT NULL) + 4 * (race IS NOT NULL)
+          + 8 * (sex IS NOT NULL) + 16 * (event_end IS NOT NULL) + 32 * (person_id IS NOT NULL)) << {filled})
 FROM record
 """
 
@@ -62,6 +68,8 @@ class SourceMeta:
     intercept: int | None
     first_day: int | None  # first and last event start of the source in the store
     last_day: int | None
+    records: int = 0
+    filled: tuple[int, ...] = ()  # records with each field of FILLED filled in
 
 
 @dataclass
@@ -73,7 +81,6 @@ class EventColumns:
     start: np.ndarray  # day number, MISSING if none
     end: np.ndarray
     smi: np.ndarray  # 1 yes, 0 no, -1 not recorded
-    homeless: np.ndarray
     race: np.ndarray  # index into RACE_CODES
     sex: np.ndarray  # index into SEX_CODES
     birth_year: np.ndarray  # 0 if unknown
@@ -88,37 +95,55 @@ class EventColumns:
     def source_index(self, name: str) -> int | None:
         return next((s.index for s in self.sources if s.name == name), None)
 
+    def last_day(self) -> dt.date | None:
+        days = [s.last_day for s in self.sources if s.last_day is not None]
+        return day_date(max(days)) if days else None
+
 
 def load(session: Session) -> EventColumns:
-    """Every record of the store as columns (one SQL pass; about a second per million records)."""
-    sources_rows = session.execute(text(
-        "SELECT s.id, s.name, s.display_name, s.intercept, "
-        f"min({_DAY_SQL.format('r.event_start', 'NULL')}), max({_DAY_SQL.format('r.event_start', 'NULL')}) "
-        "FROM source s LEFT JOIN record r ON r.source_id = s.id GROUP BY s.id"
-    )).all()  # fmt: skip
+    """Every record of the store as columns, in one SQL pass."""
+    source_rows = session.execute(text("SELECT id, name, display_name, intercept FROM source")).all()
     # Systems in Sequential Intercept order (0 community ... 5 community corrections, unknown last), then by name.
-    sources_rows.sort(key=lambda r: (r[3] if r[3] is not None else 99, r[1]))
-    sources = [SourceMeta(i, r[1], r[2], r[3], r[4], r[5]) for i, r in enumerate(sources_rows)]
-    by_id = np.zeros(max((r[0] for r in sources_rows), default=0) + 1, dtype=np.int16)
-    for meta, row in zip(sources, sources_rows):
-        by_id[row[0]] = meta.index
+    source_rows.sort(key=lambda r: (r[3] if r[3] is not None else 99, r[1]))
+    smi_sources = ",".join(str(r[0]) for r in source_rows if r[1] in ("jail", "bh")) or "NULL"
+    query = _QUERY.format(
+        start=_DAY_SQL.format("event_start", MISSING), end=_DAY_SQL.format("event_end", MISSING),
+        smi_sources=smi_sources, smi=_SHIFT_SMI, race=_RACE_SQL, race_shift=_SHIFT_RACE, sex=_SHIFT_SEX,
+        born=_SHIFT_BORN, filled=_SHIFT_FILLED,
+    )  # fmt: skip
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(_QUERY)
+        cursor.execute(query)
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 9)
+    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
     del rows
+    packed = table[:, 3]
+    by_id = np.zeros(max((r[0] for r in source_rows), default=0) + 1, dtype=np.int16)
+    for index, row in enumerate(source_rows):
+        by_id[row[0]] = index
+    source = by_id[packed & 255]
+    start, end = table[:, 1].astype(np.int32), table[:, 2].astype(np.int32)
+    filled = (packed >> _SHIFT_FILLED) & 63
+    sources = []
+    for index, row in enumerate(source_rows):
+        mine = source == index
+        starts = start[mine & (start != MISSING)]
+        bits = filled[mine]
+        sources.append(SourceMeta(
+            index, row[1], row[2], row[3], int(starts.min()) if len(starts) else None,
+            int(starts.max()) if len(starts) else None, int(mine.sum()),
+            tuple(int(((bits >> b) & 1).sum()) for b in range(len(FILLED))),
+        ))  # fmt: skip
     person_ids, person = np.unique(table[:, 0], return_inverse=True)
+    smi = ((packed >> _SHIFT_SMI) & 3).astype(np.int8) - 1
     return EventColumns(
-        person=person.astype(np.int32), source=by_id[table[:, 1]], start=table[:, 2].astype(np.int32),
-        end=table[:, 3].astype(np.int32), smi=table[:, 4].astype(np.int8), homeless=table[:, 5].astype(np.int8),
-        race=table[:, 6].astype(np.int8), sex=table[:, 7].astype(np.int8), birth_year=table[:, 8].astype(np.int16),
-        persons=len(person_ids), linked=bool((person_ids > 0).any()), sources=sources, person_ids=person_ids,
+        person=person.astype(np.int32), source=source, start=start, end=end, smi=smi,
+        race=((packed >> _SHIFT_RACE) & 15).astype(np.int8), sex=((packed >> _SHIFT_SEX) & 3).astype(np.int8),
+        birth_year=((packed >> _SHIFT_BORN) & 4095).astype(np.int16), persons=len(person_ids),
+        linked=bool((person_ids > 0).any()), sources=sources, person_ids=person_ids,
     )  # fmt: skip
-
-
 def person_mode(person: np.ndarray, code: np.ndarray, persons: int, codes: int) -> np.ndarray:
     """Each person's most frequent known code (code 0 = unknown is ignored; ties go to the lower code)."""
     known = code > 0

@@ -44,15 +44,6 @@ def gather(session: Session) -> dict[str, Any]:
         "JOIN source s ON s.id = b.source_id WHERE p.rejected GROUP BY s.name, p.reason"
     )):  # fmt: skip
         rejected.setdefault(name, Counter())[general_reason(reason)] += int(count)
-    completeness = {
-        row[0]: row[1:]
-        for row in session.execute(text(
-            "SELECT s.name, count(r.id), sum(r.dob IS NOT NULL), sum(r.ssn IS NOT NULL OR r.ssn_last4 IS NOT NULL), "
-            "sum(r.race IS NOT NULL), sum(r.sex IS NOT NULL), sum(r.event_start IS NOT NULL), "
-            "sum(r.event_end IS NOT NULL), sum(r.person_id IS NOT NULL) "
-            "FROM source s LEFT JOIN record r ON r.source_id = s.id GROUP BY s.name"
-        ))
-    }  # fmt: skip
     tables = {r[0] for r in session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
     linkage: dict[str, Any] | None = None
     if "link_run" in tables:
@@ -68,8 +59,7 @@ def gather(session: Session) -> dict[str, Any]:
                 if decisions in tables:
                     linkage["reviewed"] = session.scalar(text(f"SELECT count(*) FROM {decisions}"))
                     break
-    return {"batches": batches, "skipped": skipped, "rejected": rejected, "completeness": completeness,
-            "linkage": linkage}  # fmt: skip
+    return {"batches": batches, "skipped": skipped, "rejected": rejected, "linkage": linkage}
 
 
 def _pct(part: int | None, whole: int | None) -> str:
@@ -103,7 +93,7 @@ def section(quality: dict[str, Any], display: dict[str, str], threshold: int, ru
                       "Event end (%)", "Linked (%)"],
                      note="Missing dates of birth and SSNs make linkage harder; missing race leaves people out of "
                      "the disparity rates; a missing event end (release, discharge) leaves a stay open.")
-    for name, (records, dob, ssn, race, sex, _start, end, linked) in quality.get("completeness", {}).items():
+    for name, (records, dob, ssn, race, sex, end, linked) in quality.get("completeness", {}).items():
         complete.add(display.get(name, name), f"{records or 0:,}", _pct(dob, records), _pct(ssn, records),
                      _pct(race, records), _pct(sex, records), _pct(end, records), _pct(linked, records))
     out.blocks.append(complete)
