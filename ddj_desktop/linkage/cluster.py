@@ -66,7 +66,51 @@ class ClusterResult:
     labels: np.ndarray  # int64 cluster number per profile (the smallest profile index in it)
     refused: int  # links refused because of a conflict
     forced: int  # reviewer "same" decisions applied
-    merged_links: list[tuple[int, int]]  # the (left, right) profile pairs that joined two groups
+
+
+def _profile_group(frame: Frame, p: int) -> _Group:
+    g = _Group([p])
+    if frame.ssn[p] >= 0:
+        g.ssns.add(int(frame.ssn[p]))
+    if frame.suffix[p]:
+        g.suffixes.add(frame.suffix[p])
+    if frame.dob[p] > 0 and not frame.dob_approx[p]:
+        g.dobs.add(int(frame.dob[p]))
+    if frame.first[p]:
+        g.firsts[frame.first[p]] = int(frame.size[p])
+    if frame.middle[p]:
+        g.middles.add(frame.middle[p])
+    return g
+
+
+def _absorb(ga: _Group, gb: _Group) -> None:
+    ga.members.extend(gb.members)
+    ga.ssns |= gb.ssns
+    ga.suffixes |= gb.suffixes
+    ga.dobs |= gb.dobs
+    ga.cannot |= gb.cannot
+    for name, records in gb.firsts.items():
+        ga.firsts[name] = ga.firsts.get(name, 0) + records
+    ga.middles |= gb.middles
+
+
+def persons_conflict(frame: Frame, labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair of persons (cluster labels `a[i]`, `b[i]`), whether joining them holds a conflict that the
+    clustering refuses (two full SSNs, JR and SR, clearly different DOBs, twins' first names)."""
+    if a.size == 0:
+        return np.zeros(0, dtype=bool)
+    wanted = np.unique(np.r_[a, b])
+    members = np.flatnonzero(np.isin(labels, wanted))
+    groups: dict[int, _Group] = {}
+    for p in members[np.argsort(labels[members], kind="stable")].tolist():
+        g = _profile_group(frame, p)
+        label = int(labels[p])
+        if label in groups:
+            _absorb(groups[label], g)
+        else:
+            groups[label] = g
+    return np.fromiter((_conflict(groups[x], groups[y], True) for x, y in zip(a.tolist(), b.tolist())),
+                       dtype=bool, count=a.size)
 
 
 def _incompatible(xs: set[int], ys: set[int], conflict: Callable[[int, int], bool]) -> bool:
@@ -124,7 +168,70 @@ def cluster(
     check_dob: bool = True,
 ) -> ClusterResult:
     """Persons (as profile labels) from links `left[i]`-`right[i]`, strongest `strength` first, refusing
-    merges that conflict; `must_link` / `cannot_link` are profile pairs decided by reviewers."""
+    merges that conflict; `must_link` / `cannot_link` are profile pairs decided by reviewers.
+
+    Most linked components cannot hold a conflict at all (one SSN, one DOB, one first name ...): for them the
+    greedy order does not matter and the person is the connected component, found with numpy. Only the links
+    of the other components go through the greedy loop in Python."""
+    n = frame.profiles
+    must_link, cannot_link = list(must_link), list(cannot_link)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    component = connected_components(n, left, right)
+    unsafe = _may_conflict(frame, component, check_dob)
+    for a, b in [*must_link, *cannot_link]:
+        unsafe[component[a]] = unsafe[component[b]] = True
+    slow = unsafe[component[left]]
+    labels = component.copy()
+    result = _greedy(frame, left[slow], right[slow], np.asarray(strength)[slow], must_link, cannot_link, check_dob)
+    touched = unsafe[component] | (result.labels != np.arange(n))
+    labels[touched] = result.labels[touched]
+    return ClusterResult(labels, result.refused, result.forced)
+
+
+def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per node, the smallest node index of its connected component (vectorised label propagation)."""
+    labels = np.arange(n, dtype=np.int64)
+    if left.size == 0:
+        return labels
+    while True:
+        low = np.minimum(labels[left], labels[right])
+        before = labels.copy()
+        np.minimum.at(labels, left, low)
+        np.minimum.at(labels, right, low)
+        while True:  # pointer jumping: each node straight to its label's label
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels
+
+
+def _distinct_per_component(component: np.ndarray, values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per component (indexed by its label), how many distinct present values its nodes hold."""
+    code = component[present] * (int(values.max(initial=0)) + 1) + values[present]
+    code.sort()
+    firsts = code[np.r_[True, code[1:] != code[:-1]]] if code.size else code
+    return np.bincount(firsts // (int(values.max(initial=0)) + 1), minlength=component.size)
+
+
+def _may_conflict(frame: Frame, component: np.ndarray, check_dob: bool) -> np.ndarray:
+    """Per component label, whether any two of its profiles could conflict (see `_conflict`)."""
+    suffix_code = np.unique(frame.suffix, return_inverse=True)[1].astype(np.int64)
+    unsafe = _distinct_per_component(component, frame.ssn, frame.ssn >= 0) > 1
+    unsafe |= _distinct_per_component(component, suffix_code, frame.suffix != "") > 1
+    if check_dob:
+        unsafe |= _distinct_per_component(component, frame.dob, (frame.dob > 0) & ~frame.dob_approx) > 1
+    # Two first names, each on two or more records, need four records at least.
+    records = np.bincount(component, weights=frame.size * (frame.first_id > 0), minlength=component.size)
+    unsafe |= (_distinct_per_component(component, frame.first_id, frame.first_id > 0) > 1) & (records >= 4)
+    return unsafe
+
+
+def _greedy(
+    frame: Frame, left: np.ndarray, right: np.ndarray, strength: np.ndarray, must_link: list[tuple[int, int]],
+    cannot_link: list[tuple[int, int]], check_dob: bool,
+) -> ClusterResult:
     n = frame.profiles
     parent = list(range(n))
     groups: dict[int, _Group] = {}
@@ -140,18 +247,7 @@ def cluster(
     def group(root: int) -> _Group:
         g = groups.get(root)
         if g is None:
-            g = _Group([root])
-            if frame.ssn[root] >= 0:
-                g.ssns.add(int(frame.ssn[root]))
-            if frame.suffix[root]:
-                g.suffixes.add(frame.suffix[root])
-            if frame.dob[root] > 0 and not frame.dob_approx[root]:
-                g.dobs.add(int(frame.dob[root]))
-            if frame.first[root]:
-                g.firsts[frame.first[root]] = int(frame.size[root])
-            if frame.middle[root]:
-                g.middles.add(frame.middle[root])
-            groups[root] = g
+            g = groups[root] = _profile_group(frame, root)
         return g
 
     def union(ra: int, rb: int) -> None:
@@ -159,27 +255,18 @@ def cluster(
         if len(ga.members) < len(gb.members):
             ra, rb, ga, gb = rb, ra, gb, ga
         parent[rb] = ra
-        ga.members.extend(gb.members)
-        ga.ssns |= gb.ssns
-        ga.suffixes |= gb.suffixes
-        ga.dobs |= gb.dobs
-        ga.cannot |= gb.cannot
-        for name, records in gb.firsts.items():
-            ga.firsts[name] = ga.firsts.get(name, 0) + records
-        ga.middles |= gb.middles
+        _absorb(ga, gb)
         del groups[rb]
 
     for a, b in cannot_link:
         group(find(a)).cannot.add(b)
         group(find(b)).cannot.add(a)
     forced = 0
-    merged: list[tuple[int, int]] = []
     for a, b in must_link:
         ra, rb = find(a), find(b)
         if ra != rb:
             union(ra, rb)
             forced += 1
-            merged.append((a, b))
 
     refused = 0
     order = np.lexsort((right, left, -strength))
@@ -192,10 +279,9 @@ def cluster(
             refused += 1
             continue
         union(ra, rb)
-        merged.append((a, b))
 
     roots = np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
     # Label each cluster by its smallest profile index, so labels do not depend on merge order.
     smallest = np.full(n, n, dtype=np.int64)
     np.minimum.at(smallest, roots, np.arange(n))
-    return ClusterResult(smallest[roots], refused, forced, merged)
+    return ClusterResult(smallest[roots], refused, forced)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ddj_desktop.linkage import blocking, compare
-from ddj_desktop.linkage.cluster import ClusterResult, cluster
+from ddj_desktop.linkage.cluster import ClusterResult, cluster, persons_conflict
 from ddj_desktop.linkage.frame import Frame
 from ddj_desktop.linkage.model import Model, probability
 from ddj_desktop.progress import NullProgress, Progress, check_cancelled
@@ -139,6 +139,9 @@ def link_frame(
     band = np.flatnonzero(
         (probabilities >= settings.review_threshold) & (labels[left] != labels[right])
     )
+    # A question whose "same" would join two persons the clustering refuses to join (two full SSNs, JR and SR,
+    # clearly different DOBs, twins) is not asked: the answer is almost always "no" and it changes nothing.
+    band = band[~persons_conflict(frame, labels, labels[left[band]], labels[right[band]])]
     review = _one_per_person_pair(band, labels[left[band]], labels[right[band]], probabilities[band])
     lap("review")
     progress.update(1.0, "Linked")
