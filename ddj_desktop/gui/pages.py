@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -73,21 +73,44 @@ def table_view(model: Any, name: str, *, sortable: bool = True) -> QTableView:
 
 
 def fit_columns(view: QTableView, widest: int = 320) -> None:
-    """Columns as wide as their contents (up to `widest`); a `stretch` column also takes the spare width."""
+    """Columns as wide as their contents (up to `widest`); a `stretch` column also takes the spare width, now
+    and whenever the table is resized."""
     view.resizeColumnsToContents()
     model = view.model()
     columns = getattr(model, "columns", ())
     for c in range(model.columnCount()):
         view.setColumnWidth(c, min(view.columnWidth(c) + 12, widest))
     stretch = [c for c, column in enumerate(columns) if column.stretch]
-    if stretch:
-        c = stretch[0]
-        view.resizeColumnToContents(c)  # the long text column gets more room (its full text is the tooltip) ...
-        view.setColumnWidth(c, min(view.columnWidth(c) + 12, 640))
+    if not stretch:
+        return
+    view.resizeColumnToContents(stretch[0])  # the long text column gets more room (its full text is the tooltip)
+    view.setColumnWidth(stretch[0], min(view.columnWidth(stretch[0]) + 12, 640))
+    filler = view.findChild(_StretchFiller)
+    if filler is None:
+        filler = _StretchFiller(view)
+    filler.column, filler.natural = stretch[0], view.columnWidth(stretch[0])
+    filler.fill()
+
+
+class _StretchFiller(QObject):
+    """Gives a table's spare width to its long text column whenever the table is resized."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.view, self.column, self.natural = view, 0, 0
+        view.viewport().installEventFilter(self)
+
+    def fill(self) -> None:
+        view = self.view
         # (less a scroll bar's width: one may appear once the rows arrive)
         room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
-        spare = room - sum(view.columnWidth(i) for i in range(model.columnCount()))
-        view.setColumnWidth(c, view.columnWidth(c) + max(spare, 12))  # ... and fills what is left
+        others = sum(view.columnWidth(i) for i in range(view.model().columnCount()) if i != self.column)
+        view.setColumnWidth(self.column, max(self.natural, room - others))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.column < self.view.model().columnCount():
+            self.fill()
+        return False
 
 
 class Page(QWidget):
