@@ -579,6 +579,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    import json
+
+    with open_workspace(args) as ws:
+        if args.action == "list":
+            queue = ws.review_queue()
+            if args.json:
+                print(json.dumps([item.to_json() for item in queue.items], indent=1))
+                return 0
+            for item in queue.items:
+                flag = " LIST" if item.changes_list else ""
+                flag += " unsure" if item.unsure else ""
+                print(f"{item.pair_id}  p={item.probability:.3f}  {item.a[0]}:{item.a[1]}  {item.b[0]}:{item.b[1]}  "
+                      f"records={item.records}{flag}")
+            print(f"{queue.left} pairs left ({queue.decided} decided); if review stopped now, about "
+                  f"{queue.expected_wrong:.1f} true matches would stay unlinked.", file=sys.stderr)
+        elif args.action == "decide":
+            done = ws.review_decide(args.pair_id, args.decision, note=args.note)
+            print(f"Pair {done.pair_id}: {done.decision} ({done.persons_changed} records changed person).")
+        else:
+            done = ws.review_undo()
+            print("Nothing to undo." if done is None else
+                  f"Undone: {done.kind} {done.decision} on pair {done.pair_id} by {done.user_name} "
+                  f"({done.persons_changed} records back).")
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------------------------
 def _store_command(sub: argparse._SubParsersAction, name: str, func: Callable[[argparse.Namespace], int],
                    help_text: str) -> argparse.ArgumentParser:
@@ -778,6 +805,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "group,population, or a settings .toml with a [population] table")
     p.add_argument("--load", metavar="FILE.toml", help="replace the settings with this file (see --example)")
     p.add_argument("--example", action="store_true", help="print an example settings file and exit")
+
+    p = sub.add_parser("review", help="the review queue: list pairs, decide, undo",
+                       description="resolve uncertain matches; decisions bind every later link run")
+    review_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    r = _store_command(review_sub, "list", cmd_review, "the pairs left to review, most consequential first")
+    r.add_argument("--json", action="store_true", help="a JSON list (pair_id, probability, a, b ...)")
+    r = _store_command(review_sub, "decide", cmd_review, "answer one pair")
+    r.add_argument("pair_id", metavar="PAIR_ID")
+    r.add_argument("decision", choices=("same", "different", "unsure"))
+    r.add_argument("--note", metavar="TEXT")
+    _store_command(review_sub, "undo", cmd_review, "take back the latest decision")
 
     return parser
 

@@ -14,6 +14,10 @@ from ddj_desktop.linkage.frame import Frame
 from ddj_desktop.linkage.model import Model, probability
 from ddj_desktop.progress import NullProgress, Progress, check_cancelled
 
+# How many labelled pairs the EM estimate of m counts as when reviewer labels re-estimate it: a few labels nudge m,
+# hundreds decide it (labels come from the uncertain band, so a handful must not override EM).
+LABEL_STRENGTH = 100.0
+
 
 @dataclass(frozen=True)
 class LinkSettings:
@@ -26,6 +30,9 @@ class LinkSettings:
     random_pairs: int = 400_000  # sampled to estimate u
     em_iterations: int = 40
     seed: int = 20260630
+    # Groups of sources whose agency person IDs are one namespace (e.g. two hospitals sharing MRNs): their IDs
+    # are compared across the sources too. Elsewhere an agency person ID is compared only within its source.
+    id_namespaces: tuple[tuple[str, ...], ...] = ()
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -57,6 +64,7 @@ def term_frequencies(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[
     return {
         compare.FIRST.name: np.maximum(frame.first_freq[left], frame.first_freq[right]),
         compare.LAST.name: np.maximum(frame.last_freq[left], frame.last_freq[right]),
+        compare.ADDRESS.name: np.maximum(frame.address_freq[left], frame.address_freq[right]),
     }
 
 
@@ -88,9 +96,11 @@ def link_frame(
     model: Model | None = None,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
+    labelled: Iterable[tuple[int, int, bool]] = (),
     progress: Progress | None = None,
 ) -> LinkOutcome:
-    """Link the profiles of `frame`. With `model` given, it is used as is (no estimation)."""
+    """Link the profiles of `frame`. With `model` given, it is used as is (no estimation); otherwise m is
+    estimated by EM and then re-estimated with `labelled` profile pairs (reviewer decisions: True = same)."""
     settings = settings or LinkSettings()
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
@@ -119,6 +129,11 @@ def link_frame(
         random_levels = compare.level_matrix(compare.compare_pairs(frame, ra, rb))
         model = Model.estimate(levels, random_levels, all_pairs=frame.profiles * (frame.profiles - 1) // 2,
                                iterations=settings.em_iterations)
+        labelled = [(a, b, same) for a, b, same in labelled if a != b]
+        if labelled:
+            la, lb, same = (np.array(x) for x in zip(*labelled, strict=True))
+            label_levels = compare.level_matrix(compare.compare_pairs(frame, la, lb))
+            model = model.with_labels(label_levels, same, strength=LABEL_STRENGTH)
         lap("estimating")
         check_cancelled(progress)
 

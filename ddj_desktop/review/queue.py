@@ -1,0 +1,240 @@
+"""The review queue: the pairs the last link run left between the thresholds and no reviewer has decided, most
+consequential first, and one pair as a reviewer sees it (identity fields only unless the role allows more).
+
+Order: pairs whose answer would change who is on the county's frequent-utilizer list first, then pairs whose answer
+merges (or keeps apart) persons holding many records, then the most uncertain. Pairs marked "unsure" wait at the
+end. If review stopped now, each pair left would stay unlinked, so the expected number of wrong answers left is
+the sum of their match probabilities (true matches missed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from ddj_desktop.linkage.compare import COMPARISONS
+from ddj_desktop.linkage.run import REVIEW, RecordRef
+from ddj_desktop.review.decisions import UNSURE, ReviewDecision, in_force
+from ddj_desktop.store.models import Pair, Record, Source
+
+LINKED_SHOWN = 8  # other records of each side shown for context
+_TITLES = {c.name: c.title for c in COMPARISONS}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    pair_id: str
+    probability: float
+    a: RecordRef
+    b: RecordRef
+    person_a: int | None
+    person_b: int | None
+    records: int  # records in the two persons: how much the answer moves
+    changes_list: bool  # the answer would change who is on the county's frequent-utilizer list
+    unsure: bool  # a reviewer marked it unsure: asked again at the end
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pair_id": self.pair_id, "probability": round(self.probability, 6),
+            "a": {"source": self.a[0], "source_key": self.a[1], "person_id": self.person_a},
+            "b": {"source": self.b[0], "source_key": self.b[1], "person_id": self.person_b},
+            "records": self.records, "changes_list": self.changes_list, "unsure": self.unsure,
+        }  # fmt: skip
+
+
+@dataclass
+class ReviewQueue:
+    items: list[QueueItem]
+    decided: int  # pairs with a same / different decision in force
+    list_rule: str | None = None  # the frequent-utilizer rule used to find list-changing pairs
+
+    @property
+    def left(self) -> int:
+        return len(self.items)
+
+    @property
+    def expected_wrong(self) -> float:
+        """Expected wrong links left if review stops now: every pair left stays apart, so each is a missed match
+        with its own probability."""
+        return float(sum(item.probability for item in self.items))
+
+
+def build_queue(
+    session: Session, list_changes: Callable[[list[tuple[int | None, int | None]]], np.ndarray] | None = None,
+) -> ReviewQueue:
+    """The queue, ordered; `list_changes` flags the (person a, person b) pairs whose answer changes the list."""
+    source_a, source_b = aliased(Source), aliased(Source)
+    record_a, record_b = aliased(Record), aliased(Record)
+    rows = session.execute(
+        select(Pair.id, Pair.probability, source_a.name, Pair.a_source_key, source_b.name, Pair.b_source_key,
+               record_a.person_id, record_b.person_id)
+        .join(source_a, source_a.id == Pair.a_source_id).join(source_b, source_b.id == Pair.b_source_id)
+        .outerjoin(record_a, record_a.id == Pair.a_record_id).outerjoin(record_b, record_b.id == Pair.b_record_id)
+        .where(Pair.status == REVIEW)
+    ).all()  # fmt: skip
+    decided = in_force(session)
+    bound = {pid for pid, row in decided.items() if row.decision != UNSURE}
+    rows = [r for r in rows if r[0] not in bound and not (r[6] is not None and r[6] == r[7])]
+    persons = {p for r in rows for p in (r[6], r[7]) if p is not None}
+    sizes: dict[int, int] = {}
+    if persons:
+        sizes = dict(session.execute(  # type: ignore[arg-type]
+            select(Record.person_id, func.count()).where(Record.person_id.is_not(None)).group_by(Record.person_id)
+        ).all())
+    flags = np.zeros(len(rows), dtype=bool)
+    if list_changes is not None and rows:
+        flags = np.asarray(list_changes([(r[6], r[7]) for r in rows]), dtype=bool)
+    items = [
+        QueueItem(r[0], float(r[1]), (r[2], r[3]), (r[4], r[5]), r[6], r[7],
+                  sizes.get(r[6], 1) + sizes.get(r[7], 1), bool(flag), r[0] in decided)
+        for r, flag in zip(rows, flags.tolist(), strict=True)
+    ]  # fmt: skip
+    items.sort(key=lambda i: (i.unsure, not i.changes_list, -i.records, abs(i.probability - 0.5), i.pair_id))
+    return ReviewQueue(items, len(bound))
+
+
+# -- one pair, as a reviewer sees it ------------------------------------------------------------------------------
+IDENTITY_FIELDS = (
+    ("first_name", "First name"), ("middle_name", "Middle name"), ("last_name", "Last name"),
+    ("name_suffix", "Suffix"), ("dob", "Date of birth"), ("ssn_last4", "SSN last 4"), ("sex", "Sex"),
+    ("source", "Source"), ("source_key", "Record"), ("event_start", "Event date"), ("event_end", "Event end"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record's identity fields; `details` (event type, charges, diagnoses ...) only for roles that may see them."""
+
+    record_id: int
+    person_id: int | None
+    source: str
+    source_key: str
+    first_name: str | None
+    middle_name: str | None
+    last_name: str | None
+    name_suffix: str | None
+    dob: str | None
+    ssn_last4: str | None
+    sex: str | None
+    event_start: str | None
+    event_end: str | None
+    details: dict[str, Any] | None = None
+
+    @property
+    def ref(self) -> RecordRef:
+        return (self.source, self.source_key)
+
+    def value(self, name: str) -> str:
+        value = getattr(self, name)
+        return "" if value is None else str(value)
+
+    def one_line(self) -> str:
+        name = " ".join(x for x in (self.first_name, self.middle_name, self.last_name, self.name_suffix) if x)
+        parts = [name or "(no name)", f"DOB {self.dob}" if self.dob else "no DOB"]
+        if self.ssn_last4:
+            parts.append(f"SSN …{self.ssn_last4}")
+        parts.append(f"{self.source}:{self.source_key}")
+        if self.event_start:
+            parts.append(self.event_start[:10])
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    comparison: str  # title, e.g. "date of birth"
+    level: str
+    weight: float
+
+
+@dataclass
+class PairView:
+    pair_id: str
+    probability: float
+    match_weight: float
+    prior_weight: float
+    status: str
+    a: RecordView
+    b: RecordView
+    evidence: list[Evidence]
+    linked_a: list[RecordView] = field(default_factory=list)  # other records already in a's person
+    linked_b: list[RecordView] = field(default_factory=list)
+    linked_a_total: int = 0
+    linked_b_total: int = 0
+    decision: str | None = None  # the decision in force, if any
+
+    def fields(self) -> list[tuple[str, str, str]]:
+        """(label, value a, value b) per identity field, for the side-by-side view."""
+        return [(label, self.a.value(name), self.b.value(name)) for name, label in IDENTITY_FIELDS]
+
+
+_RECORD_COLUMNS = (
+    Record.id, Record.person_id, Source.name, Record.source_key, Record.first_name, Record.middle_name,
+    Record.last_name, Record.name_suffix, Record.dob, Record.ssn, Record.ssn_last4, Record.sex, Record.event_start,
+    Record.event_end,
+)  # fmt: skip
+
+
+def _record_views(session: Session, where: Any, *, details: bool, limit: int | None = None) -> list[RecordView]:
+    columns = (*_RECORD_COLUMNS, Record.event_type, Record.attributes) if details else _RECORD_COLUMNS
+    query = select(*columns).join(Source, Source.id == Record.source_id).where(where)
+    query = query.order_by(Record.event_start, Record.id)
+    if limit is not None:
+        query = query.limit(limit)
+    out = []
+    for row in session.execute(query):
+        rid, person, source, key, first, middle, last, suffix, dob, ssn, last4, sex, start, end = row[:14]
+        extra = {"event_type": row[14], **(row[15] or {})} if details else None
+        out.append(RecordView(rid, person, source, key, first, middle, last, suffix, dob,
+                              (ssn or "")[-4:] or last4, sex, start, end, extra))
+    return out
+
+
+def pair_view(session: Session, pid: str, *, details: bool) -> PairView | None:
+    """The pair `pid` as a reviewer sees it, or None if there is no such pair."""
+    pair = session.get(Pair, pid)
+    if pair is None:
+        return None
+    records = {v.record_id: v for v in _record_views(
+        session, Record.id.in_([pair.a_record_id, pair.b_record_id]), details=details)}
+    a, b = records.get(pair.a_record_id), records.get(pair.b_record_id)
+    if a is None or b is None:
+        return None
+    evidence = []
+    for name, item in (pair.evidence or {}).items():
+        evidence.append(Evidence(_TITLES.get(name, name), str(item.get("label", "")), float(item.get("weight", 0))))
+    order = {c.title: k for k, c in enumerate(COMPARISONS)}
+    evidence.sort(key=lambda e: order.get(e.comparison, 99))
+    view = PairView(pid, float(pair.probability), float(pair.match_weight),
+                    float(pair.match_weight) - sum(e.weight for e in evidence), pair.status, a, b, evidence)
+    for side, person, exclude in (("a", a.person_id, a.record_id), ("b", b.person_id, b.record_id)):
+        if person is None:
+            continue
+        others = _record_views(session, (Record.person_id == person) & (Record.id != exclude), details=details,
+                               limit=LINKED_SHOWN)
+        total = session.scalar(select(func.count()).select_from(Record).where(Record.person_id == person)) or 1
+        setattr(view, f"linked_{side}", others)
+        setattr(view, f"linked_{side}_total", int(total) - 1)
+    view.decision = session.scalar(
+        select(ReviewDecision.decision).where(ReviewDecision.pair_id == pid, ReviewDecision.undone_at.is_(None))
+        .order_by(ReviewDecision.id.desc()).limit(1)
+    )  # fmt: skip
+    return view
+
+
+def record_views(session: Session, refs: list[RecordRef], *, details: bool) -> list[RecordView]:
+    """Views of records given as (source, key)."""
+    from sqlalchemy import and_, or_
+
+    if not refs:
+        return []
+    where = or_(*(and_(Source.name == s, Record.source_key == k) for s, k in refs))
+    return _record_views(session, where, details=details)
+
+
+def person_views(session: Session, person_id: int, *, details: bool) -> list[RecordView]:
+    return _record_views(session, Record.person_id == person_id, details=details)
