@@ -347,9 +347,9 @@ class MatchingPage(Page):
         self.layout_.addWidget(self.state)
         self.last_run = note("")
         self.layout_.addWidget(self.last_run)
-        self.layout_.addWidget(note("The review queue, with each uncertain pair's evidence field by field, will "
-                                    "appear on this page; until then <tt>ddj-desktop review</tt> and "
-                                    "<tt>ddj-desktop explain</tt> show it on the command line."))
+        self.review_button = QPushButton("Re&view queue")  # gui/review.py: keyboard-only pair review
+        self.review_button.clicked.connect(self.open_review)
+        self.layout_.addWidget(self.review_button)
         self.layout_.addStretch(1)
 
     def refresh(self) -> None:
@@ -379,6 +379,13 @@ class MatchingPage(Page):
             failed=self._failed,
         )  # fmt: skip
         self.window_.progress_panel.follow(job)
+
+    def open_review(self) -> Any:
+        from ddj_desktop.gui.review import ReviewDialog
+
+        dialog = ReviewDialog(self.workspace, self, workers=self.window_.workers)
+        dialog.show()
+        return dialog
 
     def _linked(self, summary: Any) -> None:
         self.run_button.setEnabled(True)
