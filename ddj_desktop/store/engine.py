@@ -54,8 +54,6 @@ def _raw_connect(path: Path, passphrase: str, mode: str, *, immutable: bool = Fa
     con.execute(f"PRAGMA key = {_sql_literal(passphrase)}")
     # Temporary tables and sort spills stay in memory: SQLCipher does not encrypt temp files.
     con.execute("PRAGMA temp_store = MEMORY")
-    # 64 MB of decrypted pages: index inserts of a large import hit random pages, and every miss is a decrypt.
-    con.execute("PRAGMA cache_size = -65536")
     # Deleted rows are overwritten, not just unlinked, so that purged data does not linger in free pages.
     con.execute("PRAGMA secure_delete = ON")
     con.execute("PRAGMA foreign_keys = ON")
