@@ -4,6 +4,7 @@ what would have been shown instead of opening modal boxes."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +16,7 @@ from ddj_desktop.errors import DdjError
 from ddj_desktop.gui import messages as messages_module
 from ddj_desktop.paths import data_dir
 from ddj_desktop.workspace import Workspace
+from tests.conftest import PASSPHRASE
 
 # The offscreen platform says so when a window asks for what only a real screen does; not our problem.
 OFFSCREEN_NOISE = (r"This plugin does not support", r"propagateSizeHints")
@@ -81,8 +83,20 @@ def samples() -> Path:
     return data_dir("sample_workbooks")
 
 
+@pytest.fixture(scope="session")
+def jail_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the sample county's jail bookings, imported once; tests get a copy each."""
+    path = tmp_path_factory.mktemp("jail") / "county.ddj"
+    samples = data_dir("sample_workbooks")
+    with Workspace.create(path, PASSPHRASE, admin_name="ana") as ws:
+        ws.import_files([samples / "jail_bookings.xlsx", samples / "jail_charges.csv"], "jail")
+    return path
+
+
 @pytest.fixture
-def jail_workspace(workspace: Workspace, samples: Path) -> Workspace:
-    """A store holding the sample county's jail bookings."""
-    workspace.import_files([samples / "jail_bookings.xlsx", samples / "jail_charges.csv"], "jail")
-    return workspace
+def jail_workspace(jail_store: Path, store_path: Path):
+    """A fresh copy of the jail store, open."""
+    shutil.copyfile(jail_store, store_path)
+    ws = Workspace.open(store_path, PASSPHRASE)
+    yield ws
+    ws.close()
