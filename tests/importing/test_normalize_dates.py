@@ -246,7 +246,8 @@ def test_parse_dates_never_raises_and_stays_consistent(values, kind):
     day=st.dates(min_value=dt.date(1951, 1, 1), max_value=dt.date(2026, 1, 1)),
     clock=st.times(),
     style=st.sampled_from(["%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%m/%d/%y %H:%M:%S",
-                           "%Y-%m-%d %H:%M:%S.%f", "%d-%b-%Y %H:%M"]),
+                           "%Y-%m-%d %H:%M:%S.%f", "%d-%b-%Y %H:%M", "%Y-%m-%dT%H:%M:%S-06:00",
+                           "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M"]),
 )
 def test_event_columns_read_split_date_times_exactly_as_the_full_parser(day, clock, style):
     text = dt.datetime.combine(day, clock).strftime(style)

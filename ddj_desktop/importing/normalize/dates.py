@@ -346,15 +346,21 @@ class _DateTimeSplitter:
     parser, so the answer is always the full parser's.
     """
 
-    def __init__(self, full: Callable[[object], ParsedDate]) -> None:
-        self.full = full
+    def __init__(self, full: Callable[[object], ParsedDate], today: dt.date) -> None:
+        self.full, self.today = full, today
         self.days: dict[str, ParsedDate] = {}
         self.clocks: dict[str, dt.time | None] = {}
 
     def parse(self, value: object) -> ParsedDate:
         if value.__class__ is not str:
             return self.full(value)
-        day_text, space, clock_text = value.strip().partition(" ")  # type: ignore[union-attr]
+        text = value.strip()  # type: ignore[union-attr]
+        if len(text) > 10 and text[4] == "-" and text[7] == "-" and text[10] == "T":
+            try:  # ISO 8601 with a T, often with an offset (NEMSIS): the C parser reads it whole
+                return _check(dt.datetime.fromisoformat(text), "event", text, self.today)
+            except ValueError:
+                return self.full(value)
+        day_text, space, clock_text = text.partition(" ")
         if not space or not day_text[:1].isdigit():
             return self.full(value)
         day = self.days.get(day_text)
@@ -405,7 +411,7 @@ def parse_dates(
         return _parse_cell(value, kind, bool(decided), today)
 
     if kind == "event":
-        parse = _DateTimeSplitter(parse).parse  # event times are nearly all distinct; their days and clocks are not
+        parse = _DateTimeSplitter(parse, today).parse  # event times are all distinct; their days and clocks are not
     results = map_distinct(values, parse)
     return DateColumn(
         values=[r.value for r in results],
