@@ -181,3 +181,18 @@ def test_council_report(qtbot, jail_workspace: Workspace, shown, tmp_path: Path)
     assert (tmp_path / "council.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "council.xlsx").is_file()
     assert not shown.errors
+
+
+def test_the_window_remembers_its_size(qtbot, workspace: Workspace, store_path: Path, passphrase: str) -> None:
+    from ddj_desktop.gui import settings
+
+    window = MainWindow(workspace)
+    window.resize(950, 640)
+    window.show()
+    window.close()  # closes the store too
+    assert settings.settings().value("window/geometry") is not None
+    with Workspace.open(store_path, passphrase) as ws:
+        again = MainWindow(ws)
+        assert (again.width(), again.height()) != (1200, 780)  # restored, not the first-run default
+        again.hide()
+        again.deleteLater()
