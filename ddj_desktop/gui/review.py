@@ -128,7 +128,7 @@ class ReviewPanel(QWidget):
         self.show_current()
 
     def left(self) -> int:
-        return sum(1 for item in self.items if item.pair_id not in self.answers or self.answers[item.pair_id] == "unsure")
+        return len(self.items) - sum(1 for answer in self.answers.values() if answer != "unsure")
 
     def view(self, pair_id: str) -> Any:
         found = self.views.get(pair_id)
