@@ -579,6 +579,9 @@ def _as_date(value: Cell) -> tuple[dt.datetime | None, bool, int | None, int | N
     text = value.strip()
     if m := _ISO.fullmatch(text):
         return _moment(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], None), _timed(m[4], m[5]), None, None
+    if len(text) == 8 and text.isdigit() and 1800 <= int(text[:4]) <= 2100:  # YYYYMMDD, as court systems write
+        moment = _moment(int(text[:4]), int(text[4:6]), int(text[6:]), None, None, None)
+        return moment, False, None, None
     if m := _SLASHED.fullmatch(text):
         first, second, year = int(m[1]), int(m[2]), int(m[3])
         if year < 100:  # two-digit year: this century unless that would be in the future

@@ -500,3 +500,10 @@ def test_one_placeholder_birth_date_does_not_hide_a_dob_column() -> None:
     proposal = propose_mapping(table)
     assert proposal.profile.fields.get("dob") == "Birth"
     assert proposal.confidence["dob"] >= 0.6
+
+
+def test_compact_birth_dates_are_recognised() -> None:
+    rows = [[f"26CR{n:05d}", f"{1950 + n % 50}{1 + n % 12:02d}{1 + n % 28:02d}"] for n in range(100)]
+    proposal = propose_mapping(make_table(["Case Number", "DOB"], rows, "court_cases.csv"))
+    assert proposal.profile.fields.get("dob") == "DOB"
+    assert proposal.confidence["dob"] > 0.9
