@@ -534,6 +534,9 @@ _ISO = re.compile(
 _SLASHED = re.compile(
     r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
 )
+_NAMED_MONTH = re.compile(r"(\d{1,2})[-/ ]([A-Za-z]{3,9})\.?[-/ ,]+(\d{4})")  # 05-MAR-1987, 5 March 1987
+_MONTH_NUMBERS = {name: n for n, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _PARTIAL_DATE = re.compile(r"[0-9Xx]{4}-[0-9Xx]{2}-[0-9Xx]{2}|[0-9Xx]{1,2}/[0-9Xx]{1,2}/[0-9Xx]{4}")
 _SSN = re.compile(r"[0-9Xx]{3}-[0-9Xx]{2}-[0-9Xx]{4}|[0-9Xx]{9}")
 _LAST_COMMA_FIRST = re.compile(r"[A-Za-z][A-Za-z'\- .]*,\s*[A-Za-z][A-Za-z'\- .]*")
@@ -579,6 +582,8 @@ def _as_date(value: Cell) -> tuple[dt.datetime | None, bool, int | None, int | N
     text = value.strip()
     if m := _ISO.fullmatch(text):
         return _moment(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], None), _timed(m[4], m[5]), None, None
+    if (m := _NAMED_MONTH.fullmatch(text)) and (month := _MONTH_NUMBERS.get(m[2][:3].lower())):
+        return _moment(int(m[3]), month, int(m[1]), None, None, None), False, None, None
     if len(text) == 8 and text.isdigit() and 1800 <= int(text[:4]) <= 2100:  # YYYYMMDD, as court systems write
         moment = _moment(int(text[:4]), int(text[4:6]), int(text[6:]), None, None, None)
         return moment, False, None, None
@@ -675,7 +680,7 @@ def classify_values(values: Sequence[Cell]) -> ContentGuess | None:
         return ContentGuess("ssn", 0.85 if dashed else 0.6, "values look like social security numbers")
     distinct = {_upper(v) for v in values}
     codes = value_codes()
-    if distinct <= codes["sex"] and distinct & {"M", "F", "MALE", "FEMALE"}:
+    if distinct <= codes["sex"] and distinct & {"M", "F", "MALE", "FEMALE", "9919001", "9919003", "9906001", "9906003"}:
         return ContentGuess("sex", 0.8, "values look like sex codes (M/F)")
     if distinct <= codes["race"] and distinct & {"W", "B", "WHITE", "BLACK"}:
         return ContentGuess("race", 0.75, "values look like race codes (W/B/A/I ...)")

@@ -507,3 +507,17 @@ def test_compact_birth_dates_are_recognised() -> None:
     proposal = propose_mapping(make_table(["Case Number", "DOB"], rows, "court_cases.csv"))
     assert proposal.profile.fields.get("dob") == "DOB"
     assert proposal.confidence["dob"] > 0.9
+
+
+def test_birth_dates_with_month_names_are_recognised() -> None:
+    months = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+    rows = [[f"V{n}", f"{1 + n % 28:02d}-{months[n % 12]}-{1950 + n % 50}"] for n in range(100)]
+    proposal = propose_mapping(make_table(["Visit ID", "DOB"], rows, "ed.xlsx"))
+    assert proposal.confidence["dob"] > 0.9
+
+
+def test_nemsis_sex_codes_confirm_the_layout() -> None:
+    rows = [[f"R{n}", ("9919001", "9919003", "9919005")[n % 3]] for n in range(60)]
+    proposal = propose_mapping(make_table(["eRecord.01", "ePatient.25"], rows, "ems.csv"))
+    assert proposal.profile.fields.get("sex") == "ePatient.25"
+    assert proposal.confidence["sex"] > 0.9
