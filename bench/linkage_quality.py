@@ -75,12 +75,15 @@ def run_ours(store: Path, out: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
 
+    from ddj_desktop.linkage import LinkSettings
     from ddj_desktop.store.models import Record, Source
     from ddj_desktop.workspace import Workspace
 
     ws = Workspace.open(store, PASSPHRASE)
+    chosen = store.with_name("settings.json")  # what a county would set for this data (FEBRL4: shared IDs)
+    settings = LinkSettings(**json.loads(chosen.read_text())) if chosen.exists() else None
     started = time.perf_counter()
-    summary = ws.link()
+    summary = ws.link(settings=settings)
     with ws.store.reading() as session:
         rows = session.execute(
             select(Source.name, Record.source_key, Record.person_id).join(Source, Source.id == Record.source_id)
@@ -190,6 +193,13 @@ def _generate_and_import(people: int, seed: int, folder: Path) -> None:
     print(f"  imported in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def _text(value: object) -> str:
+    """A FEBRL cell as text: missing values (NaN in pandas) are empty, not "nan"."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
 def febrl(name: str, folder: Path, with_id: bool) -> tuple[Path, dict]:
     """FEBRL3 or FEBRL4 (both files) written as a CSV export and imported with the product's importer."""
     sys.path.insert(0, str(ROOT))
@@ -207,16 +217,20 @@ def febrl(name: str, folder: Path, with_id: bool) -> tuple[Path, dict]:
             out = csv.writer(f)
             out.writerow(["Record ID", "First Name", "Last Name", "DOB", "Client ID", "Address", "Zip"])
             for rec_id, r in frame.iterrows():
-                dob = str(r["date_of_birth"] or "")
+                dob = _text(r["date_of_birth"])
                 dob = f"{dob[4:6]}/{dob[6:8]}/{dob[:4]}" if len(dob) == 8 and dob.isdigit() else ""
-                out.writerow([rec_id, r["given_name"] or "", r["surname"] or "", dob,
-                              (r["soc_sec_id"] or "") if with_id else "",
-                              " ".join(str(r[c] or "") for c in ("street_number", "address_1", "address_2")).strip(),
-                              r["postcode"] or ""])
+                zip_code = _text(r["postcode"])
+                out.writerow([rec_id, _text(r["given_name"]), _text(r["surname"]), dob,
+                              _text(r["soc_sec_id"]) if with_id else "",
+                              " ".join(_text(r[c]) for c in ("street_number", "address_1", "address_2")).strip(),
+                              zip_code.zfill(5) if zip_code else ""])  # a 4-digit postcode as a 5-digit ZIP
                 person = rec_id.split("-")[1]
                 truth[f"febrl{n}\x1f{rec_id}"] = {"true_person_id": person, "lookalike_group": ""}
         ws.import_files([path], f"febrl{n}")
     ws.close()
+    if with_id and len(frames) > 1:
+        # FEBRL4's two files draw soc_sec_id from one namespace: a county would say so for two such sources.
+        (folder / "settings.json").write_text(json.dumps({"id_namespaces": [[f"febrl{n}" for n in range(len(frames))]]}))
     return store, truth
 
 

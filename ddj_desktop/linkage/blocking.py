@@ -56,6 +56,18 @@ def _ssn_last4_year(f: Frame) -> np.ndarray:
     return _combine(f.ssn_last4 + 1, f.dob_year)
 
 
+def _address(f: Frame) -> np.ndarray:
+    return np.where(f.address_id > 0, f.address_id, MISSING)
+
+
+def _zip_surname_sound(f: Frame) -> np.ndarray:
+    return _combine(f.zip, f.last_sound)
+
+
+def _zip_first_sound(f: Frame) -> np.ndarray:
+    return _combine(f.zip, f.first_sound)
+
+
 def _agency_id(f: Frame) -> np.ndarray:
     return np.where(f.agency_id > 0, f.agency_id, MISSING)
 
@@ -75,6 +87,9 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("ssn", "same full SSN", _ssn),
     BlockingRule("ssn_last4_year", "same SSN last four and birth year", _ssn_last4_year),
     BlockingRule("agency_id", "same agency person ID within one source (SO #, MRN, PersonalID ...)", _agency_id),
+    BlockingRule("address", "same street address", _address),
+    BlockingRule("zip_surname_sound", "same ZIP code and surname sounds alike", _zip_surname_sound),
+    BlockingRule("zip_first_sound", "same ZIP code and first name sounds alike", _zip_first_sound),
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from ddj_desktop.linkage import names
@@ -42,6 +42,7 @@ LAST = Comparison("last_name", "last name", (
     "one part of a double or hyphenated surname",
     "close spelling (Jaro-Winkler >= 0.92)",
     "similar (Jaro-Winkler >= 0.80 or same sound)",
+    "one record's first name is the other's last name",
     "different",
 ), term_frequency=True)  # fmt: skip
 MIDDLE = Comparison("middle_name", "middle name", ("same", "initial agrees", "different"))
@@ -65,11 +66,18 @@ SSN = Comparison("ssn", "SSN", (
 ), against=(3,))  # fmt: skip
 SEX = Comparison("sex", "sex", ("same", "different"))
 AGENCY = Comparison("agency_id", "agency person ID", (
-    "same person ID in the same source",
-    "different person IDs in the same source",
+    "same person ID in the same source (or sources sharing IDs)",
+    "different person IDs in the same source (or sources sharing IDs)",
 ))  # fmt: skip
+ADDRESS = Comparison("address", "address", (
+    "same address",
+    "close (>= 0.90: Jaro-Winkler without spaces, or the same words in another order)",
+    "similar (>= 0.75)",
+    "different",
+), term_frequency=True)  # fmt: skip
+ZIP = Comparison("zip", "ZIP code", ("same", "different"))
 
-COMPARISONS: tuple[Comparison, ...] = (FIRST, LAST, MIDDLE, SUFFIX, DOB, SSN, SEX, AGENCY)
+COMPARISONS: tuple[Comparison, ...] = (FIRST, LAST, MIDDLE, SUFFIX, DOB, SSN, SEX, AGENCY, ADDRESS, ZIP)
 
 
 def _jaro_winkler(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -145,6 +153,22 @@ def _one_digit_and_transposition(
     return one, swap
 
 
+def _swapped_with_typo(frame: Frame, left: np.ndarray, right: np.ndarray, fa: np.ndarray, fb: np.ndarray,
+                       la: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    """First and last name entered in each other's fields, with a slip in one of them (CLARKE ISABELLA /
+    ISABELLA CLAREK): each name is close (Jaro-Winkler >= 0.85) to the other record's other name."""
+    out = np.zeros(left.size, dtype=bool)
+    idx = np.flatnonzero((fa > 0) & (fb > 0) & (la > 0) & (lb > 0) & (fa != fb) & (la != lb)
+                         & ((fa == lb) | (la == fb) | (frame.first_initial[left] == frame.last_initial[right])))
+    if idx.size == 0:
+        return out
+    across = _jaro_winkler(frame.first[left[idx]], frame.last[right[idx]])
+    idx = idx[across >= 0.85]
+    back = _jaro_winkler(frame.last[left[idx]], frame.first[right[idx]])
+    out[idx[back >= 0.85]] = True
+    return out
+
+
 def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
     """Per comparison name, the int8 level of each pair (NULL when a side is missing)."""
     n = left.size
@@ -156,6 +180,7 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     la, lb = frame.last_id[left], frame.last_id[right]
     ma, mb = frame.middle_id[left], frame.middle_id[right]
     swapped = (fa > 0) & (la > 0) & (fa == lb) & (la == fb) & (fa != la)
+    swapped |= _swapped_with_typo(frame, left, right, fa, fb, la, lb)
 
     first = np.full(n, FIRST.levels.index("different"), dtype=np.int8)
     has = (fa > 0) & (fb > 0)
@@ -185,6 +210,9 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     pa1, pa2 = frame.last_part1[left], frame.last_part2[left]
     pb1, pb2 = frame.last_part1[right], frame.last_part2[right]
     part = has & ((pa1 == pb1) | (pa1 == pb2) | (pa2 == pb1) | (pa2 == pb2))
+    # A name in the other field, the other name changed (GLOSTER RILY / MIA GLOSTER): weaker than a swap.
+    across = (fa > 0) & (la > 0) & (fb > 0) & (lb > 0) & ((fa == lb) | (la == fb)) & (fa != la) & (fb != lb)
+    last[has & across] = 5
     last[has & ((jw_last >= 0.80) | sound)] = 4
     last[has & (jw_last >= 0.92)] = 3
     last[part] = 2
@@ -247,11 +275,34 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     sex[(xa == 0) | (xb == 0)] = NULL
     out[SEX.name] = sex
 
-    same_source = frame.source_code[left] == frame.source_code[right]
+    same_space = frame.id_space[left] == frame.id_space[right]
     ga, gb = frame.agency_id[left], frame.agency_id[right]
     agency = np.where(ga == gb, 0, 1).astype(np.int8)
-    agency[~same_source | (ga == 0) | (gb == 0)] = NULL
+    agency[~same_space | (ga == 0) | (gb == 0)] = NULL
     out[AGENCY.name] = agency
+
+    # -- address and ZIP (people move: EM learns how little a different address says)
+    aa, ab = frame.address_id[left], frame.address_id[right]
+    has = (aa > 0) & (ab > 0)
+    address = np.full(n, ADDRESS.levels.index("different"), dtype=np.int8)
+    idx = np.flatnonzero(has & (aa != ab))
+    if idx.size:
+        # Clerks split and join words ("BURNIE S TREET") and put the suburb first: compare without spaces,
+        # and word sets in sorted order.
+        xa, xb = frame.address[left[idx]], frame.address[right[idx]]
+        squeezed = _jaro_winkler(np.array([x.replace(" ", "") for x in xa], dtype=object),
+                                 np.array([x.replace(" ", "") for x in xb], dtype=object))
+        words = process.cpdist(xa, xb, scorer=fuzz.token_sort_ratio, workers=-1) / 100.0
+        best = np.maximum(squeezed, words)
+        address[idx[best >= 0.75]] = 2
+        address[idx[best >= 0.90]] = 1
+    address[has & (aa == ab)] = 0
+    address[~has] = NULL
+    out[ADDRESS.name] = address
+    za, zb = frame.zip[left], frame.zip[right]
+    zip_level = np.where(za == zb, 0, 1).astype(np.int8)
+    zip_level[(za == 0) | (zb == 0)] = NULL
+    out[ZIP.name] = zip_level
     return out
 
 

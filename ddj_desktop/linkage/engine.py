@@ -30,6 +30,9 @@ class LinkSettings:
     random_pairs: int = 400_000  # sampled to estimate u
     em_iterations: int = 40
     seed: int = 20260630
+    # Groups of sources whose agency person IDs are one namespace (e.g. two hospitals sharing MRNs): their IDs
+    # are compared across the sources too. Elsewhere an agency person ID is compared only within its source.
+    id_namespaces: tuple[tuple[str, ...], ...] = ()
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -61,6 +64,7 @@ def term_frequencies(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[
     return {
         compare.FIRST.name: np.maximum(frame.first_freq[left], frame.first_freq[right]),
         compare.LAST.name: np.maximum(frame.last_freq[left], frame.last_freq[right]),
+        compare.ADDRESS.name: np.maximum(frame.address_freq[left], frame.address_freq[right]),
     }
 
 

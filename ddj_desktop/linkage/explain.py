@@ -81,7 +81,7 @@ def _identity_rows(session: Session, where) -> list[IdentityRow]:  # type: ignor
         select(
             Record.id, Source.name, Record.source_key, Record.agency_person_id, Record.first_name, Record.middle_name,
             Record.last_name, Record.name_suffix, Record.dob, Record.dob_quality, Record.ssn, Record.ssn_last4,
-            Record.sex, Record.person_id,
+            Record.sex, Record.person_id, Record.address, Record.zip,
         ).join(Source, Source.id == Record.source_id).where(where)
     ).all()  # fmt: skip
     return [IdentityRow(*r) for r in rows]
@@ -99,6 +99,7 @@ def _store_frequencies(session: Session, frame: Frame) -> None:
     """Set the frame's term frequencies from the whole store (as the link run computed them, over records)."""
     for column, words, target in (
         (Record.first_name, frame.first, "first_freq"), (Record.last_name, frame.last, "last_freq"),
+        (func.upper(Record.address), frame.address, "address_freq"),
     ):  # fmt: skip
         total = session.scalar(select(func.count()).select_from(Record).where(column.is_not(None))) or 1
         values = np.zeros(len(words))
@@ -129,6 +130,10 @@ def _describe(frame: Frame, p: int, comparison: compare.Comparison) -> str:
         return f"last four {int(frame.ssn_last4[p]):04d}" if frame.ssn_last4[p] >= 0 else ""
     if name == "sex":
         return {1: "female", 2: "male"}.get(int(frame.sex[p]), "")
+    if name == "address":
+        return frame.address[p]
+    if name == "zip":
+        return f"{int(frame.zip[p]):05d}" if frame.zip[p] else ""
     return ""  # agency person IDs are filled in by explain_pair, which has the rows
 
 
@@ -144,7 +149,7 @@ def explain_pair(session: Session, a: RecordRef, b: RecordRef) -> PairExplanatio
     model = Model.from_json(run.model)
     settings = LinkSettings(**{k: v for k, v in run.settings.items() if k in LinkSettings.__dataclass_fields__})
     row_a, row_b = _find(session, a), _find(session, b)
-    frame = build_frame([row_a, row_b])
+    frame = build_frame([row_a, row_b], settings.id_namespaces)
     _store_frequencies(session, frame)
     pa = int(frame.record_profile[0 if row_a.id < row_b.id else 1])
     pb = int(frame.record_profile[1 if row_a.id < row_b.id else 0])
@@ -160,11 +165,13 @@ def explain_pair(session: Session, a: RecordRef, b: RecordRef) -> PairExplanatio
             comparison.title, _describe(frame, pa, comparison), _describe(frame, pb, comparison),
             comparison.levels[level] if level >= 0 else "missing on one side", float(weights[0, k]),
         ))  # fmt: skip
-    if fields and model.comparisons[-1].name == "agency_id":
-        same_source = row_a.source == row_b.source
-        fields[-1] = FieldEvidence(
-            fields[-1].comparison, row_a.agency_person_id or "", row_b.agency_person_id or "",
-            fields[-1].level if same_source else "different sources: not compared", fields[-1].weight)
+    names = [c.name for c in model.comparisons]
+    if "agency_id" in names:
+        k = names.index("agency_id")
+        same_space = frame.id_space[pa] == frame.id_space[pb]
+        fields[k] = FieldEvidence(
+            fields[k].comparison, row_a.agency_person_id or "", row_b.agency_person_id or "",
+            fields[k].level if same_space else "different sources: not compared", fields[k].weight)
     total = model.prior_weight() + float(weights.sum())
     exact = bool(exact_identity(frame, left, right)[0])
     certain = exact or identical
@@ -186,7 +193,7 @@ def explain_person(session: Session, person_id: int) -> PersonExplanation:
     rows = _identity_rows(session, Record.person_id == person_id)
     if not rows:
         raise DdjError(f"There is no person {person_id}.")
-    frame = build_frame(rows)
+    frame = build_frame(rows, settings.id_namespaces)
     _store_frequencies(session, frame)
     n = min(frame.profiles, MAX_PERSON_PROFILES)
     records = [((r.source, r.source_key), _one_line(r)) for r in sorted(rows, key=lambda r: r.id)]

@@ -2,7 +2,8 @@
 
 Records with exactly the same identity (same source, agency person ID, names, DOB, SSN and sex) are the same
 person beyond doubt, so they are collapsed into one *profile* first: a frequent utilizer's forty ED visits under
-one MRN become one or two profiles. Blocking, comparison, scoring and clustering work on profiles; every record
+one MRN become one or two profiles. A profile keeps the address and ZIP of its earliest record (people move;
+splitting profiles by address would multiply the work for little evidence). Blocking, comparison, scoring and clustering work on profiles; every record
 then follows its profile.
 """
 
@@ -19,7 +20,7 @@ from ddj_desktop.linkage import names
 # The identity columns linkage reads, in this order (see `IdentityRow`).
 IDENTITY_COLUMNS = (
     "id", "source", "source_key", "agency_person_id", "first_name", "middle_name", "last_name", "name_suffix",
-    "dob", "dob_quality", "ssn", "ssn_last4", "sex", "person_id",
+    "dob", "dob_quality", "ssn", "ssn_last4", "sex", "person_id", "address", "zip",
 )  # fmt: skip
 
 SEX_CODES = {"female": 1, "male": 2}
@@ -44,6 +45,8 @@ class IdentityRow:
     ssn_last4: str | None = None
     sex: str | None = None
     person_id: int | None = None
+    address: str | None = None
+    zip: str | None = None
 
 
 class Vocabulary:
@@ -101,6 +104,7 @@ class Frame:
     last_sound: np.ndarray
     first_initial: np.ndarray  # int32: code point of the first letter (0 = missing); negative when the name is
     middle_initial: np.ndarray  # only an initial ("J"), so initial-vs-name checks need no Python loop per pair
+    last_initial: np.ndarray
     suffix: np.ndarray  # object: generational suffix or ''
     dob: np.ndarray  # int64 YYYYMMDD, 0 = missing
     dob_days: np.ndarray  # int64 days since 1800-01-01
@@ -109,11 +113,16 @@ class Frame:
     ssn_last4: np.ndarray  # int64, -1 = missing
     sex: np.ndarray  # int8: 0 unknown, 1 female, 2 male
     source_code: np.ndarray  # int64
-    agency_id: np.ndarray  # int64 code of (source, agency person ID), 0 = missing
+    agency_id: np.ndarray  # int64 code of (ID namespace, agency person ID), 0 = missing
+    id_space: np.ndarray  # int64 code of the ID namespace: the source, or a group of sources that share IDs
+    address: np.ndarray  # object: street address ('' = missing)
+    address_id: np.ndarray  # int64 code of the address, 0 = missing
+    zip: np.ndarray  # int64 ZIP / postcode digits, 0 = missing
     first_record: np.ndarray  # int64: index (into the record arrays) of each profile's earliest record
     size: np.ndarray  # int64: records per profile
     first_freq: np.ndarray  # float64: share of records with this first name (term frequency)
     last_freq: np.ndarray
+    address_freq: np.ndarray
 
     @property
     def profiles(self) -> int:
@@ -128,8 +137,14 @@ class Frame:
         return self.dob // 10000
 
 
-def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
-    """A Frame of `rows` (IdentityRow or tuples in IDENTITY_COLUMNS order), records sorted by ID."""
+def build_frame(
+    rows: Sequence[IdentityRow] | Sequence[tuple], id_namespaces: Iterable[Iterable[str]] = ()
+) -> Frame:
+    """A Frame of `rows` (IdentityRow or tuples in IDENTITY_COLUMNS order), records sorted by ID.
+
+    `id_namespaces`: groups of sources whose agency person IDs are one namespace (two hospitals of one health
+    system sharing MRNs); elsewhere an agency person ID means something only within its own source."""
+    space_of = {source: "\x1e".join(sorted(group)) for group in id_namespaces for source in group}
     rows = sorted((r if isinstance(r, IdentityRow) else IdentityRow(*r) for r in rows), key=lambda r: r.id)
     profile_of: dict[tuple, int] = {}
     record_profile = np.empty(len(rows), dtype=np.int64)
@@ -154,7 +169,9 @@ def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
     parts = [names.surname_parts(s) if s else () for s in last]
     dob_pairs = [_dob_parts(r.dob) for r in reps]
     sources: dict[str, int] = {}
-    agency = Vocabulary()
+    agency, spaces, addresses = Vocabulary(), Vocabulary(), Vocabulary()
+    space = [space_of.get(r.source, r.source) for r in reps]
+    address = np.array([" ".join((r.address or "").upper().split()) for r in reps], dtype=object)
     frame = Frame(
         record_id=np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows)),
         record_profile=record_profile,
@@ -174,6 +191,7 @@ def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
         last_sound=vocab.codes("#" + names.soundex(s) if s else "" for s in last),
         first_initial=_initials(first),
         middle_initial=_initials(middle),
+        last_initial=_initials(last),
         suffix=np.array([(r.name_suffix or "") if (r.name_suffix or "") in names.GENERATIONAL else ""
                          for r in reps], dtype=object),
         dob=np.fromiter((d[0] for d in dob_pairs), dtype=np.int64, count=n),
@@ -186,15 +204,28 @@ def build_frame(rows: Sequence[IdentityRow] | Sequence[tuple]) -> Frame:
         sex=np.fromiter((SEX_CODES.get(r.sex or "", 0) for r in reps), dtype=np.int8, count=n),
         source_code=np.fromiter((sources.setdefault(r.source, len(sources)) for r in reps), dtype=np.int64,
                                 count=n),
-        agency_id=agency.codes(f"{r.source}\x1f{r.agency_person_id}" if r.agency_person_id else None for r in reps),
+        agency_id=agency.codes(f"{sp}\x1f{r.agency_person_id}" if r.agency_person_id else None
+                               for sp, r in zip(space, reps)),
+        id_space=spaces.codes(space),
+        address=address,
+        address_id=addresses.codes(address),
+        zip=np.fromiter((_zip_code(r.zip) for r in reps), dtype=np.int64, count=n),
         first_record=np.array(first_record, dtype=np.int64),
         size=np.bincount(record_profile, minlength=n).astype(np.int64),
         first_freq=np.zeros(n),
         last_freq=np.zeros(n),
+        address_freq=np.zeros(n),
     )  # fmt: skip
     frame.first_freq = _term_frequency(frame.first_id, frame.size)
     frame.last_freq = _term_frequency(frame.last_id, frame.size)
+    frame.address_freq = _term_frequency(frame.address_id, frame.size)
     return frame
+
+
+def _zip_code(text: str | None) -> int:
+    """The digits of a ZIP or postcode (ZIP+4 keeps its first five), 0 when there are none."""
+    digits = "".join(ch for ch in (text or "") if ch.isdigit())[:5]
+    return int(digits) if digits and int(digits) > 0 else 0
 
 
 def _initials(words: np.ndarray) -> np.ndarray:

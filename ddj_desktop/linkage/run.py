@@ -57,16 +57,16 @@ def pair_id(a: RecordRef, b: RecordRef) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def read_frame(session: Session) -> Frame:
-    """Every record's identity from the store, as a Frame."""
+def read_frame(session: Session, id_namespaces: Iterable[Iterable[str]] = ()) -> Frame:
+    """Every record's identity from the store, as a Frame (`id_namespaces`: see LinkSettings)."""
     rows = session.execute(
         select(
             Record.id, Source.name, Record.source_key, Record.agency_person_id, Record.first_name, Record.middle_name,
             Record.last_name, Record.name_suffix, Record.dob, Record.dob_quality, Record.ssn, Record.ssn_last4,
-            Record.sex, Record.person_id,
+            Record.sex, Record.person_id, Record.address, Record.zip,
         ).join(Source, Source.id == Record.source_id)
     ).all()  # fmt: skip
-    return build_frame([tuple(r) for r in rows])
+    return build_frame([tuple(r) for r in rows], id_namespaces)
 
 
 def _profile_pairs(frame: Frame, refs: Iterable[tuple[RecordRef, RecordRef]]) -> list[tuple[int, int]]:
@@ -161,7 +161,7 @@ def link_store(
     settings = settings or LinkSettings()
     progress = progress or NullProgress()
     progress.update(0.0, "Reading records")
-    frame = read_frame(session)
+    frame = read_frame(session, settings.id_namespaces)
     check_cancelled(progress)
     cannot = _profile_pairs(frame, list(cannot_link))
     must = _profile_pairs(frame, list(must_link))

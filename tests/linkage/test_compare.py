@@ -99,10 +99,31 @@ def test_ssn_levels(a, b, level):
 
 def test_agency_id_is_compared_within_one_source_only():
     assert levels_of(row("ed", agency_person_id="M1"), row("ed", agency_person_id="M1"))["agency_id"] == \
-        "same person ID in the same source"
+        "same person ID in the same source (or sources sharing IDs)"
     assert levels_of(row("ed", agency_person_id="M1"), row("ed", agency_person_id="M2"))["agency_id"] == \
-        "different person IDs in the same source"
+        "different person IDs in the same source (or sources sharing IDs)"
     assert levels_of(row("ed", agency_person_id="M1"), row("bh", agency_person_id="M1"))["agency_id"] == "null"
+
+
+def test_agency_id_across_sources_that_share_one_id_namespace():
+    """Two hospitals of one health system share MRNs: the county says so, and their IDs are compared."""
+    frame = build_frame([row("ed_mercy", agency_person_id="M1"), row("ed_general", agency_person_id="M1"),
+                         row("bh", agency_person_id="M1")], id_namespaces=[("ed_mercy", "ed_general")])
+    found = compare.compare_pairs(frame, np.array([0, 0]), np.array([1, 2]))["agency_id"]
+    assert found.tolist() == [0, compare.NULL]
+
+
+def test_address_and_zip():
+    def pair(a: dict, b: dict) -> dict[str, str]:
+        return levels_of(row("ed", **a), row("bh", **b))
+
+    found = pair({"address": "12 Elm St", "zip": "80521"}, {"address": "12  ELM ST", "zip": "80521"})
+    assert found["address"] == "same address" and found["zip"] == "same"
+    found = pair({"address": "12 Elm Street", "zip": "80521"}, {"address": "12 Elm St", "zip": "80525"})
+    assert found["address"].startswith("close") and found["zip"] == "different"
+    assert pair({"address": "8 Cockcroft Ave Allunga"}, {"address": "8 Allunga Cockcroft Ave"})["address"].startswith(
+        "close"), "the same words in another order"
+    assert pair({"address": "12 Elm St"}, {"address": "901 Main Ave"})["address"] == "different"
 
 
 def test_missing_fields_are_null_not_disagreement():
