@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{load:.2f} s; expected wrong links if review stopped now: {queue.expected_wrong:,.0f}")
 
             pending: list = []
-            panel = ReviewPanel(ws, run_write=lambda work, done: pending.append((work, done)))
+            panel = ReviewPanel(ws, run_write=lambda work, done, failed: pending.append((work, done, failed)))
             panel.resize(1000, 640)
             panel.show()
             panel.load()
@@ -107,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
                 panel.keyPressEvent(event)
                 panel.repaint()  # rendered: labels laid out and painted
                 render.append(time.perf_counter() - clock)
-                for work, done in pending:
+                for work, done, failed in pending:
                     clock = time.perf_counter()
                     try:
-                        done(work())
-                    except DdjError:  # random pairs contradict earlier answers: refused, as the desktop would
+                        result = work()
+                    except DdjError as err:  # random pairs contradict earlier answers: refused, as the desktop
                         refused += 1
+                        failed(err)  # the panel takes the answer back and shows the pair again
+                    else:
+                        done(result)
                     (same_write if key == Qt.Key.Key_S else write).append(time.perf_counter() - clock)
                 pending.clear()
         finally:

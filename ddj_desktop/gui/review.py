@@ -3,12 +3,18 @@
 S same person · D different people · U unsure · Z undo · N / → next · P / ← previous · O open the person ·
 B blind mode (hide the probability). The next pair is rendered from views fetched ahead of time, and the decision
 is written after it is on screen (on the single writer thread when the window has one), so no answer waits.
+
+The queue itself (ordering 100,000 pairs takes seconds) is read on a worker thread: the panel says "Loading the
+queue…" meanwhile and shows the first pair as soon as the queue and its first views arrive. A decision the store
+refuses (a "same" against an earlier "different") is taken back in the panel too: the pair is shown again,
+unanswered, with the reason.
 """
 
 from __future__ import annotations
 
 import difflib
 import html
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +24,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +37,40 @@ from ddj_desktop.errors import DdjError
 from ddj_desktop.gui.messages import messages
 
 PREFETCH = 3
+# run_read / run_write: run `work()` (off the GUI thread when the window has workers), then `done(result)` or
+# `failed(error)` on the GUI thread.
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
+
+
+def run_here(work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
+    """Runs `work` at once on this thread (tests, the bench, a panel without workers)."""
+    try:
+        result = work()
+    except DdjError as err:
+        failed(err)
+    else:
+        done(result)
+
+
+def workers_runner(workers: Any, parent: QWidget, *, writes: bool, title: str) -> Runner:
+    """A runner on the window's worker pools (gui/workers.py): reads in parallel, writes one at a time."""
+
+    def run(work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
+        workers.run(lambda _progress: work(), done, title=title, writes=writes, failed=failed, parent=parent)
+
+    return run
+
+
+def _reported(err: BaseException, parent: QWidget | None) -> str | None:
+    """The user-facing text of a DdjError; anything else goes to the usual error path and gives None."""
+    if isinstance(err, DdjError):
+        return err.message + (f" {err.hint}" if err.hint else "")
+    from ddj_desktop.gui.workers import report_error
+
+    report_error(err, parent)
+    return None
+
+ANSWER_WORDS = {"same": "same person", "different": "not the same person", "unsure": "unsure"}
 KEYS = "S same · D different · U unsure · Z undo · N/→ next · P/← previous · O person · B blind"
 
 
@@ -59,38 +101,67 @@ class ReviewPanel(QWidget):
     """One pair at a time from the workspace's review queue."""
 
     decided = Signal(str, str)  # pair ID, decision (after it is written)
+    refused = Signal(str, str)  # pair ID, why the store refused the answer
+    loaded = Signal()  # the queue arrived and its first pair is on screen
 
-    def __init__(self, workspace: Any, parent: QWidget | None = None, *,
-                 run_write: Callable[[Callable[[], Any], Callable[[Any], None]], None] | None = None) -> None:
+    def __init__(self, workspace: Any, parent: QWidget | None = None, *, run_write: Runner | None = None,
+                 run_read: Runner | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.run_write = run_write or (lambda work, done: done(work()))
+        self.run_write = run_write or run_here
+        self.run_read = run_read or run_here
         self.items: list[Any] = []
         self.index = 0
         self.answers: dict[str, str] = {}  # decided here, this session
-        self.history: list[str] = []  # pair IDs in the order decided (undo pops)
+        self.history: list[tuple[int, str]] = []  # (ticket, pair ID) in the order decided (undo pops)
+        # Tickets of decisions the store accepted. Filled on the writer thread; an undo, queued behind its decision
+        # on the same single writer, reads it there, so undoing a refused answer never undoes an older one.
+        self._saved: set[int] = set()
+        self._tickets = itertools.count(1)
+        self._generation = 0  # a newer load() makes an older one's result stale
+        self.loading = False
         self.views: dict[str, Any] = {}
         self.blind = False
         self.expected_wrong = 0.0
         self.current: Any = None
+        self.notice_for: str | None = None  # the pair the notice is about
 
         self.header = QLabel()
         self.header.setAccessibleName("Queue progress")
+        self.header.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # no fractions to report: a moving bar says the queue is being read
+        self.busy.setMaximumWidth(220)
+        self.busy.setAccessibleName("Loading the queue")
+        self.busy.hide()
+        self.notice = QLabel()
+        self.notice.setAccessibleName("Why the last answer was not saved")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("background:#fde2e1; color:#7a1f1f; border:1px solid #d9a3a0; padding:6px;")
+        self.notice.hide()
         self.probability = QLabel()
         self.probability.setAccessibleName("Match probability")
         self.fields = QLabel()
         self.fields.setTextFormat(Qt.TextFormat.RichText)
         self.fields.setAccessibleName("The two records side by side")
+        self.fields.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.evidence = QLabel()
         self.evidence.setTextFormat(Qt.TextFormat.RichText)
         self.evidence.setAccessibleName("Evidence per field")
+        self.evidence.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.linked_a, self.linked_b = QLabel(), QLabel()
         for label in (self.linked_a, self.linked_b):
             label.setWordWrap(True)
             label.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.keys = QLabel(KEYS)
+        self.keys.setAccessibleName("Keys")
+        self.keys.setStyleSheet("color:#444;")
         layout = QVBoxLayout(self)
-        layout.addWidget(self.header)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.busy)
+        layout.addLayout(top)
+        layout.addWidget(self.notice)
         layout.addWidget(self.probability)
         middle = QHBoxLayout()
         middle.addWidget(self.fields, 3)
@@ -117,15 +188,52 @@ class ReviewPanel(QWidget):
                                                    | Qt.KeyboardModifier.KeypadModifier):
             super().keyPressEvent(event)
             return
+        if self.loading and action != self.toggle_blind:
+            return  # nothing to answer or move through until the queue is here
         action()
 
     # -- queue -------------------------------------------------------------------------------------------------
     def load(self) -> None:
-        """Read the queue again (after a link run) and show its first pair."""
-        queue = self.workspace.review_queue()
-        self.items, self.index, self.views, self.answers = list(queue.items), 0, {}, {}
+        """Read the queue again (after a link run): "Loading the queue…" until its first pair is on screen.
+
+        The queue and the views of its first pairs are read together by `run_read` (a worker thread in the
+        window), so the first pair shows the moment the ordering is done."""
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self.items, self.index, self.views, self.answers = [], 0, {}, {}
+        self.current, self.notice_for = None, None
+        self._clear_pair()
+        self.header.setText("<b>Loading the queue…</b> The pairs are being put in order, those whose answer "
+                            "changes most first. The first pair appears here as soon as it is ready.")
+        self.busy.show()
+        workspace = self.workspace
+
+        def work() -> tuple[Any, dict[str, Any]]:
+            queue = workspace.review_queue()
+            first = {item.pair_id: workspace.review_pair(item.pair_id) for item in queue.items[:1 + PREFETCH]}
+            return queue, first
+
+        self.run_read(work, lambda result: self._loaded(generation, *result),
+                      lambda err: self._load_failed(generation, err))
+
+    def _loaded(self, generation: int, queue: Any, first: dict[str, Any]) -> None:
+        if generation != self._generation:
+            return  # a later load() is under way
+        self.loading = False
+        self.busy.hide()
+        self.items, self.index, self.views = list(queue.items), 0, dict(first)
         self.expected_wrong = queue.expected_wrong
         self.show_current()
+        self.loaded.emit()
+
+    def _load_failed(self, generation: int, err: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.busy.hide()
+        why = _reported(err, self)
+        self.header.setText("The queue could not be loaded." + (f" {html.escape(why)}" if why else ""))
 
     def left(self) -> int:
         return len(self.items) - sum(1 for answer in self.answers.values() if answer != "unsure")
@@ -142,12 +250,16 @@ class ReviewPanel(QWidget):
                 self.view(item.pair_id)
 
     # -- showing -----------------------------------------------------------------------------------------------
+    def _clear_pair(self) -> None:
+        for label in (self.probability, self.fields, self.evidence, self.linked_a, self.linked_b):
+            label.clear()
+        self.notice.hide()
+
     def show_current(self) -> None:
         if not self.items or self.index >= len(self.items):
             self.current = None
             self.header.setText(f"Nothing left to review ({len(self.answers)} answered).")
-            for label in (self.probability, self.fields, self.evidence, self.linked_a, self.linked_b):
-                label.clear()
+            self._clear_pair()
             return
         item = self.items[self.index]
         self.current = view = self.view(item.pair_id)
@@ -158,6 +270,7 @@ class ReviewPanel(QWidget):
             f"{self.expected_wrong:.0f} true matches would stay unlinked{flag}"
             + (f" · answered: <b>{answered}</b>" if answered else "")
         )
+        self.notice.setVisible(self.notice_for == item.pair_id)
         self.probability.setText(f"Match probability <b>{view.probability:.1%}</b>")
         self.probability.setVisible(not self.blind)
         rows = []
@@ -188,19 +301,57 @@ class ReviewPanel(QWidget):
         if self.current is None:
             return
         pair_id = self.current.pair_id
+        ticket = next(self._tickets)
         self.answers[pair_id] = decision
-        self.history.append(pair_id)
+        self.history.append((ticket, pair_id))
+        self.notice_for = None
         self._advance()
-        self.run_write(lambda: self.workspace.review_decide(pair_id, decision),
-                       lambda _done: self.decided.emit(pair_id, decision))
+        workspace, saved = self.workspace, self._saved
+
+        def work() -> Any:
+            done = workspace.review_decide(pair_id, decision)
+            saved.add(ticket)
+            return done
+
+        self.run_write(work, lambda _done: self.decided.emit(pair_id, decision),
+                       lambda err: self._refused(ticket, pair_id, decision, err))
+
+    def _refused(self, ticket: int, pair_id: str, decision: str, err: BaseException) -> None:
+        """The store did not take the answer: the pair is unanswered again, shown, with the reason."""
+        self.history = [entry for entry in self.history if entry[0] != ticket]
+        if all(pid != pair_id for _, pid in self.history):
+            self.answers.pop(pair_id, None)
+        why = _reported(err, self)
+        if why is None:
+            return
+        self.notice_for = pair_id
+        self.notice.setText(f"<b>Your answer “{ANSWER_WORDS.get(decision, decision)}” for this pair was not "
+                            f"saved.</b> {html.escape(why)} The pair is still waiting for an answer.")
+        self._back_to(pair_id)
+        self.refused.emit(pair_id, why)
 
     def undo(self) -> None:
         if not self.history:
             return
-        pair_id = self.history.pop()
+        ticket, pair_id = self.history.pop()
         self.answers.pop(pair_id, None)
         self.views.pop(pair_id, None)
-        self.run_write(self.workspace.review_undo, lambda _done: self._back_to(pair_id))
+        workspace, saved = self.workspace, self._saved
+
+        def work() -> Any:
+            if ticket not in saved:
+                return None  # the store refused that answer: there is nothing of it to take back
+            saved.discard(ticket)
+            return workspace.review_undo()
+
+        self.run_write(work, lambda _done: self._back_to(pair_id), lambda err: self._undo_failed(pair_id, err))
+
+    def _undo_failed(self, pair_id: str, err: BaseException) -> None:
+        why = _reported(err, self)
+        if why is not None:
+            self.notice_for = pair_id
+            self.notice.setText(f"<b>The answer could not be taken back.</b> {html.escape(why)}")
+        self._back_to(pair_id)
 
     def _back_to(self, pair_id: str) -> None:
         self.views.pop(pair_id, None)
@@ -228,7 +379,8 @@ class ReviewPanel(QWidget):
 
     def toggle_blind(self) -> None:
         self.blind = not self.blind
-        self.show_current()
+        if not self.loading:
+            self.show_current()
 
     def open_person(self) -> PersonDialog | None:
         if self.current is None or self.current.a.person_id is None:
@@ -239,51 +391,136 @@ class ReviewPanel(QWidget):
 
 
 class PersonDialog(QDialog):
-    """One person's records, records in weak chains marked; X splits off the selected records (Z undoes)."""
+    """One person's records, records in weak chains marked; X splits off the selected records, M merges another
+    person in (by number, after a confirmation), Z undoes what was done here."""
 
     def __init__(self, workspace: Any, person_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.person_id = person_id
-        self.setWindowTitle(f"Person P{person_id:06d}")
+        self.done_here: list[int] = []  # person shown before each split or merge made here (undo goes back)
+        self.resize(720, 420)
         self.records = QListWidget()
         self.records.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.records.setAccessibleName("The person's records")
         self.summary = QLabel()
-        split = QPushButton("Split off selected (&X)")
-        split.clicked.connect(self.split)
+        self.summary.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setAccessibleName("What the last change did")
+        self.status.setWordWrap(True)
+        self.split_button = QPushButton("Split off selected (&X)")
+        self.split_button.clicked.connect(self.split)
+        self.merge_with = QLineEdit()
+        self.merge_with.setPlaceholderText("person number, e.g. P000123")
+        self.merge_with.setAccessibleName("Number of the person to merge with")
+        self.merge_with.returnPressed.connect(self.merge)
+        self.merge_button = QPushButton("&Merge with person…")
+        self.merge_button.setAccessibleName("Merge another person into this one")
+        self.merge_button.clicked.connect(self.merge)
+        self.undo_button = QPushButton("&Undo last change (Z)")
+        self.undo_button.clicked.connect(self.undo)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.records)
-        layout.addWidget(split)
+        actions = QHBoxLayout()
+        actions.addWidget(self.split_button)
+        actions.addSpacing(16)
+        actions.addWidget(QLabel("Merge with:"))
+        actions.addWidget(self.merge_with)
+        actions.addWidget(self.merge_button)
+        actions.addStretch(1)
+        actions.addWidget(self.undo_button)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
         QShortcut(QKeySequence("X"), self).activated.connect(self.split)
         QShortcut(QKeySequence("Z"), self).activated.connect(self.undo)
+        QShortcut(QKeySequence("M"), self).activated.connect(self.merge_with.setFocus)
         self.reload()
 
     def reload(self) -> None:
         review = self.workspace.review_person(self.person_id)
+        self.setWindowTitle(f"Person P{self.person_id:06d}")
         weak = review.weak_records()
         self.records.clear()
         for record in review.records:
             item = QListWidgetItem(("⚠ " if record.ref in weak else "") + record.one_line())
             item.setData(Qt.ItemDataRole.UserRole, record.ref)
             self.records.addItem(item)
-        self.summary.setText(f"{len(review.records)} records; {len(review.weak)} weak chain(s) (A≈B, B≈C, A≉C) "
-                             "marked ⚠")
+        chains = (f"{len(review.weak)} weak chain(s) (A≈B, B≈C, but A≉C): their records are marked ⚠."
+                  if review.weak else "No weak chains.")
+        self.summary.setText(f"<b>P{self.person_id:06d}</b> · {len(review.records)} records. {chains}")
+        self.undo_button.setEnabled(bool(self.done_here))
 
     def split(self) -> None:
         refs = [item.data(Qt.ItemDataRole.UserRole) for item in self.records.selectedItems()]
         if not refs:
+            self.status.setText("Select the records to split off first (Shift or Ctrl with the arrow keys).")
             return
         try:
-            self.workspace.review_split(self.person_id, [tuple(r) for r in refs])
+            done = self.workspace.review_split(self.person_id, [tuple(r) for r in refs])
         except DdjError as err:
             messages().error(self, err)
             return
+        self.done_here.append(self.person_id)
         self.reload()
+        self.status.setText(f"Split off {len(refs)} record(s); {done.persons_changed} record(s) changed person. "
+                            "Z undoes.")
+
+    def merge(self) -> None:
+        """Nothing; merges the person whose number is typed into this one, once the reviewer confirms."""
+        number = self.merge_with.text().strip().upper().lstrip("P")
+        if not number.isdigit() or int(number) == 0:
+            self.status.setText("Type the number of the person to merge with, e.g. P000123, then Merge.")
+            self.merge_with.setFocus()
+            return
+        other = int(number)
+        if other == self.person_id:
+            self.status.setText(f"P{other:06d} is this person; type another person's number.")
+            return
+        try:
+            theirs = self.workspace.review_person(other)
+        except DdjError as err:
+            self.status.setText(html.escape(err.message))
+            return
+        first = theirs.records[0].one_line() if theirs.records else ""
+        question = (f"Merge P{other:06d} ({len(theirs.records)} record(s), e.g. {first}) into P{self.person_id:06d} "
+                    f"({self.records.count()} record(s))?\n\nThey will be one person from now on, in every later "
+                    "link run too. Undo takes it back.")
+        if not messages().confirm(self, "Merge two persons", question):
+            return
+        try:
+            done = self.workspace.review_merge(self.person_id, other)
+        except DdjError as err:
+            messages().error(self, err)
+            return
+        self.done_here.append(self.person_id)
+        self.person_id = self._surviving(self.person_id, other)
+        self.merge_with.clear()
+        self.reload()
+        self.status.setText(f"Merged P{other:06d} into this person: {done.persons_changed} record(s) changed "
+                            "person. Z undoes.")
+
+    def _surviving(self, mine: int, other: int) -> int:
+        """The number the merged person kept."""
+        try:
+            self.workspace.review_person(mine)
+        except DdjError:
+            return other
+        return mine
 
     def undo(self) -> None:
-        self.workspace.review_undo()
+        """Nothing; takes back the latest split or merge made in this window (decisions are undone in the queue)."""
+        if not self.done_here:
+            self.status.setText("Nothing done here to take back. Answers in the queue are undone there, with Z.")
+            return
+        try:
+            self.workspace.review_undo()
+        except DdjError as err:
+            messages().error(self, err)
+            return
+        self.person_id = self.done_here.pop()
         self.reload()
+        self.status.setText("Taken back.")
 
 
 class ReviewDialog(QDialog):
@@ -293,12 +530,11 @@ class ReviewDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Review queue")
         self.resize(1000, 640)
-        run_write = None
+        run_write = run_read = None
         if workers is not None:
-            def run_write(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-                workers.run(lambda _progress: work(), done, title="Saving a review decision", writes=True,
-                            parent=self)
-        self.panel = ReviewPanel(workspace, self, run_write=run_write)
+            run_write = workers_runner(workers, self, writes=True, title="Saving a review decision")
+            run_read = workers_runner(workers, self, writes=False, title="Loading the review queue")
+        self.panel = ReviewPanel(workspace, self, run_write=run_write, run_read=run_read)
         layout = QVBoxLayout(self)
         layout.addWidget(self.panel)
         self.panel.load()
