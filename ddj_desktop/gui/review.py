@@ -91,6 +91,38 @@ def highlight(a: str, b: str) -> tuple[str, str]:
     return "".join(out_a), "".join(out_b)
 
 
+# Compared field by field, differing characters marked; the rest only says where each record comes from.
+CONTEXT_FIELDS = frozenset({"Source", "Record", "Event date", "Event end"})
+MISSING = '<span style="color:#8a8a8a">— not recorded</span>'
+LEGEND = ('<span style="background:#ffd27f">&nbsp;&nbsp;&nbsp;</span> differs &nbsp;·&nbsp; '
+          '<span style="color:#8a8a8a">— not recorded</span> (neither for nor against)')
+
+
+def _when(value: str) -> str:
+    """An event time as a case manager reads it: 2021-12-18 01:36, not 2021-12-18T01:36:01."""
+    return value.replace("T", " ")[:16] if len(value) > 10 else value
+
+
+def side_by_side(fields: list[tuple[str, str, str]]) -> str:
+    """HTML table of the two records: identity fields compared, where they come from below in grey."""
+    compared, context = [], []
+    for label, a, b in fields:
+        name = html.escape(label)
+        if label in CONTEXT_FIELDS:
+            if a or b:
+                cells = [f'<span style="color:#555">{html.escape(_when(v))}</span>' if v else MISSING for v in (a, b)]
+                context.append(f'<tr><td style="color:#555">{name}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>')
+        elif a and b:
+            ha, hb = highlight(a, b)
+            compared.append(f"<tr><td><b>{name}</b></td><td>{ha}</td><td>{hb}</td></tr>")
+        elif a or b:
+            compared.append(f"<tr><td><b>{name}</b></td><td>{html.escape(a) or MISSING}</td>"
+                            f"<td>{html.escape(b) or MISSING}</td></tr>")
+    return ('<table cellspacing="6"><tr><th></th><th align="left">Record A</th><th align="left">Record B</th></tr>'
+            + "".join(compared) + '<tr><td colspan="3"></td></tr>' + "".join(context) + "</table>"
+            + f'<p style="color:#555">{LEGEND}</p>')
+
+
 def _bar(weight: float, scale: float) -> str:
     width = int(min(abs(weight) / scale, 1.0) * 120)
     color = "#3a7d44" if weight >= 0 else "#b33a3a"
@@ -269,24 +301,22 @@ class ReviewPanel(QWidget):
             f"Pair {self.index + 1} of {len(self.items)} · {self.left()} left · if review stopped now about "
             f"{self.expected_wrong:.0f} true matches would stay unlinked{flag}"
             + (f" · answered: <b>{answered}</b>" if answered else "")
+            + (" · <i>blind mode: probability hidden, B shows it</i>" if self.blind else "")
         )
         self.notice.setVisible(self.notice_for == item.pair_id)
         self.probability.setText(f"Match probability <b>{view.probability:.1%}</b>")
         self.probability.setVisible(not self.blind)
-        rows = []
-        for label, a, b in view.fields():
-            ha, hb = highlight(a, b)
-            rows.append(f"<tr><td><b>{html.escape(label)}</b></td><td>{ha}</td><td>{hb}</td></tr>")
-        self.fields.setText('<table cellspacing="6"><tr><th></th><th>Record A</th><th>Record B</th></tr>'
-                            + "".join(rows) + "</table>")
+        self.fields.setText(side_by_side(view.fields()))
         scale = max([abs(e.weight) for e in view.evidence] + [abs(view.prior_weight), 1.0])
         running = view.prior_weight
-        lines = [f"<tr><td>prior (any two records)</td><td></td><td>{view.prior_weight:+.1f}</td>"
+        lines = ['<tr><th align="left">Evidence</th><th align="left">agreement</th><th align="right">weight</th>'
+                 "<th></th></tr>",
+                 f"<tr><td>prior (any two records)</td><td></td><td align=\"right\">{view.prior_weight:+.1f}</td>"
                  f"<td>{_bar(view.prior_weight, scale)}</td></tr>"]
         for e in view.evidence:
             running += e.weight
             lines.append(f"<tr><td>{html.escape(e.comparison)}</td><td>{html.escape(e.level)}</td>"
-                         f"<td>{e.weight:+.1f}</td><td>{_bar(e.weight, scale)}</td></tr>")
+                         f"<td align=\"right\">{e.weight:+.1f}</td><td>{_bar(e.weight, scale)}</td></tr>")
         total = "" if self.blind else f"<tr><td><b>total</b></td><td></td><td><b>{running:+.1f}</b></td></tr>"
         self.evidence.setText('<table cellspacing="4">' + "".join(lines) + total + "</table>")
         for label, others, count, side in ((self.linked_a, view.linked_a, view.linked_a_total, "A"),
@@ -411,7 +441,8 @@ class PersonDialog(QDialog):
         self.split_button = QPushButton("Split off selected (&X)")
         self.split_button.clicked.connect(self.split)
         self.merge_with = QLineEdit()
-        self.merge_with.setPlaceholderText("person number, e.g. P000123")
+        self.merge_with.setPlaceholderText("e.g. P000123")
+        self.merge_with.setMinimumWidth(140)
         self.merge_with.setAccessibleName("Number of the person to merge with")
         self.merge_with.returnPressed.connect(self.merge)
         self.merge_button = QPushButton("&Merge with person…")

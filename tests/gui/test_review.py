@@ -43,6 +43,7 @@ def test_reviewer_keyboard_through_queue_undo_and_relink(qtbot, tmp_path):
 
         qtbot.keyClick(panel, Qt.Key.Key_B)  # blind mode hides the probability
         assert panel.probability.isHidden() and "total" not in panel.evidence.text()
+        assert "blind mode" in panel.header.text()
         qtbot.keyClick(panel, Qt.Key.Key_S)  # same
         qtbot.keyClick(panel, Qt.Key.Key_D)  # different
         qtbot.keyClick(panel, Qt.Key.Key_U)  # unsure
