@@ -65,7 +65,7 @@ def self_kill(store: Path, prefix: str, occurrence: int, *what: str, passphrase:
     """Run `what` ("import", FILE, SOURCE or "link") in a child that SIGKILLs itself at the kill point."""
     done = subprocess.run(
         [sys.executable, "-c", SELF_KILL, str(store), passphrase, prefix, str(occurrence), *what],
-        capture_output=True, text=True, env=child_env(), timeout=300, cwd=ROOT,
+        capture_output=True, text=True, env=child_env(), timeout=600, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == KILLED, f"exit {done.returncode}, the kill point was not reached:\n{done.stderr}"
     return done.returncode
@@ -81,15 +81,17 @@ def kill_cli_at(args: list[str], line_text: str, delay: float) -> tuple[int, str
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), cwd=ROOT,
     )  # fmt: skip
     assert process.stderr is not None
-    seen, deadline = [], time.monotonic() + 120
-    for line in process.stderr:
-        seen.append(line)
-        if line_text in line or time.monotonic() > deadline:
-            break
-    assert any(line_text in line for line in seen), "".join(seen)
-    time.sleep(delay)
-    process.send_signal(signal.SIGKILL)
-    _out, err = process.communicate(timeout=60)
+    seen: list[str] = []
+    try:
+        for line in process.stderr:
+            seen.append(line)
+            if line_text in line:
+                break
+        assert any(line_text in line for line in seen), "".join(seen)
+        time.sleep(delay)
+    finally:  # never leave the child running, whatever happened above
+        process.send_signal(signal.SIGKILL)
+        _out, err = process.communicate(timeout=120)
     return process.returncode, "".join(seen) + err
 
 
