@@ -1,6 +1,6 @@
 """Import speed and memory on the sample county scaled up, side by side with python-calamine's bare read.
 
-    python bench/import_speed.py                      # ~1,000,000 rows (140,000 people), seed 1
+    python bench/import_speed.py                      # ~1,000,000 rows (180,000 people), seed 1
     python bench/import_speed.py --people 20000       # a quicker look
 
 Generates the county once into /tmp/ddj-bench/county-<people>-<seed>/ (reused by later runs), then imports it
@@ -75,7 +75,7 @@ def child_import(folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=140_000)
+    parser.add_argument("--people", type=int, default=180_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
