@@ -253,7 +253,7 @@ class RuleEditor(QWidget):
         self.form = QFormLayout(self.form_host)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form_host)
         scroll.setAccessibleName("Rule settings")
@@ -266,6 +266,8 @@ class RuleEditor(QWidget):
         self.text.textChanged.connect(self._text_changed)
         text_label = QLabel("Rule &text - everything else (sources, filters, conditions) is edited here:")
         text_label.setBuddy(self.text)
+        text_label.setWordWrap(True)
+        text_label.setMinimumWidth(220)
         text_label.setStyleSheet(GRAY)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(scroll)
@@ -309,12 +311,15 @@ class RuleEditor(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.spins = []
+        spacing = max(self.form.verticalSpacing(), 6)
+        height = 2 * spacing + 4
         for section in self.SECTIONS:
             members = [(i, n) for i, n in enumerate(self.numbers) if n.section == section]
             if not members:
                 continue
             heading = QLabel(f"<b>{section}</b>")
             self.form.addRow(heading)
+            height += heading.sizeHint().height() + spacing
             for i, number in members:
                 spin = self._spin(number)
                 spin.valueChanged.connect(lambda value, i=i: self._spin_changed(i, value))
@@ -322,6 +327,7 @@ class RuleEditor(QWidget):
                 label.setBuddy(spin)
                 self.form.addRow(label, spin)
                 self.spins.append(spin)
+                height += max(spin.sizeHint().height(), label.sizeHint().height()) + spacing
         # spins were added section by section; keep them in the order of `numbers`
         order = sorted(range(len(self.numbers)), key=lambda i: (self.SECTIONS.index(self.numbers[i].section), i))
         by_number: list[Any] = [None] * len(self.numbers)
@@ -330,6 +336,8 @@ class RuleEditor(QWidget):
         self.spins = by_number
         if not self.numbers:
             self.form.addRow(QLabel("No thresholds or windows found in the rule text."))
+        # the form shows whole (up to a point) and the text takes the rest
+        self.scroll.setMinimumHeight(min(height, 330))
 
     def _spin(self, number: RuleNumber) -> QSpinBox | QDoubleSpinBox:
         spin: QSpinBox | QDoubleSpinBox
@@ -373,6 +381,8 @@ class UtilizersPage(Page):
         super().__init__(window)
         self.rule = QComboBox()
         self.rule.setAccessibleName("Start from rule")
+        self.rule.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.rule.setMinimumContentsLength(40)
         self.rule.currentIndexChanged.connect(self._rule_chosen)
         self.open_rule_button = QPushButton("&Open rule file...")
         self.open_rule_button.clicked.connect(self.open_rule_file)
@@ -383,7 +393,7 @@ class UtilizersPage(Page):
         self.as_of.dateChanged.connect(self._schedule_check)
         self.make_button = QPushButton("&Make the list")
         self.make_button.clicked.connect(self.make_list)
-        self.keep_run = QCheckBox("&Keep it for next month's comparison")
+        self.keep_run = QCheckBox("&Keep for next month's comparison")
         self.keep_run.setAccessibleName("Keep the list for next month's comparison")
         self.export_button = QPushButton("&Export to Excel...")
         self.export_button.setEnabled(False)
@@ -393,7 +403,7 @@ class UtilizersPage(Page):
         rule_label.setBuddy(self.rule)
         as_of_label = QLabel("&As of:")
         as_of_label.setBuddy(self.as_of)
-        for widget in (rule_label, self.rule, self.open_rule_button, as_of_label, self.as_of, self.make_button,
+        for widget in (rule_label, self.rule, as_of_label, self.as_of, self.make_button,
                        self.keep_run, self.export_button):
             row.addWidget(widget)
         row.addStretch(1)
@@ -416,8 +426,11 @@ class UtilizersPage(Page):
         self.reset_button.clicked.connect(lambda: self._rule_chosen(self.rule.currentIndex()))
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_rule_button)
+        buttons.addWidget(self.open_rule_button)
         buttons.addWidget(self.reset_button)
         buttons.addStretch(1)
+        for label in (self.size, self.problems):  # wrapped text must not set the editor's width
+            label.setMinimumWidth(220)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 6, 0)
@@ -430,7 +443,7 @@ class UtilizersPage(Page):
         self.tabs.setAccessibleName("List and comparison")
         self.tabs.addTab(self._list_tab(), "The &list")
         self.tabs.addTab(self._comparison_tab(), "Compared with an &earlier list")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 2)
@@ -483,12 +496,17 @@ class UtilizersPage(Page):
         self.export_comparison_button = QPushButton("E&xport comparison...")
         self.export_comparison_button.setEnabled(False)
         self.export_comparison_button.clicked.connect(self.export_comparison)
+        self.compare_with.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         row = QHBoxLayout()
-        with_label = QLabel("Compare the list as of the as-of date &with:")
+        with_label = QLabel("Compare &with:")
         with_label.setBuddy(self.compare_with)
-        for widget in (with_label, self.compare_with, self.earlier, self.compare_button,
-                       self.export_comparison_button):
-            row.addWidget(widget)
+        row.addWidget(with_label)
+        row.addWidget(self.compare_with, 1)
+        row.addWidget(self.earlier)
+        box.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.compare_button)
+        row.addWidget(self.export_comparison_button)
         row.addStretch(1)
         box.addLayout(row)
         self.comparison_summary = note("")
@@ -525,6 +543,8 @@ class UtilizersPage(Page):
             latest = self.workspace.latest_event_date() or dt.date.today()
             self.as_of.setDate(QDate(latest.year, latest.month, latest.day))
             self._rule_chosen(0)
+            # once laid out: the list, what most visits are for, gets the larger part
+            QTimer.singleShot(0, lambda: self.splitter.setSizes([36, 64]))
         self._fill_compare_with()
 
     def _rule_chosen(self, index: int) -> None:
@@ -563,9 +583,8 @@ class UtilizersPage(Page):
             rule = self.workspace.utilizer_rule(text if "\n" in text else text + "\n")
         except RuleError as err:
             self.parsed = None
-            items = "".join(f"<li>{html.escape(p)}</li>" for p in err.problems)
-            self.problems.setText(f"<span style='color:#b00020'><b>The rule cannot be used yet:</b><ul "
-                                  f"style='margin:0'>{items}</ul></span>")
+            items = "".join(f"<br>&bull; {html.escape(p)}" for p in err.problems)
+            self.problems.setText(f"<span style='color:#b00020'><b>The rule cannot be used yet:</b>{items}</span>")
             self.problems.show()
             self.size.setText("<span style='color:gray'>The list size shows once the rule is fixed.</span>")
             self.make_button.setEnabled(False)
@@ -718,9 +737,9 @@ class UtilizersPage(Page):
         self.compare_with.blockSignals(True)
         self.compare_with.clear()
         for run in runs:
-            self.compare_with.addItem(f"the list kept on {run.saved_at[:10]}: as of {run.as_of.isoformat()}, "
-                                      f"v{run.rule_version}, {run.people:,} people", run.id)
-        self.compare_with.addItem("the same rule as of an earlier date:", "date")
+            self.compare_with.addItem(f"the kept list as of {run.as_of.isoformat()} (v{run.rule_version}, "
+                                      f"{run.people:,} people, kept {run.saved_at[:10]})", run.id)
+        self.compare_with.addItem("this rule's list as of", "date")
         position = self.compare_with.findData(chosen)
         self.compare_with.setCurrentIndex(max(position, 0))
         self.compare_with.blockSignals(False)
@@ -789,6 +808,8 @@ class UtilizersPage(Page):
         elif status != "all":
             changes = [c for c in changes if c.status == status]
         self.changes.set_rows(changes)
+        if self.changes.sorted_by is None:  # rank now: the list's order, then those who dropped off
+            self.changes_view.sortByColumn(3, Qt.SortOrder.AscendingOrder)
         fit_columns(self.changes_view, 200)
 
     def _open_changed_person(self, index: Any) -> None:
