@@ -30,6 +30,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa:
 
 from ddj_desktop.demo import SAMPLE_IMPORTS  # noqa: E402
 from ddj_desktop.gui import app as gui_app  # noqa: E402
+from ddj_desktop.gui import settings  # noqa: E402
 from ddj_desktop.gui.main_window import MainWindow  # noqa: E402
 from ddj_desktop.gui.processes import StoreKey, call_in_process  # noqa: E402
 from ddj_desktop.workspace import Workspace  # noqa: E402
@@ -137,6 +138,7 @@ def main() -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(scratch.name) / "settings"))
     app = gui_app.make_application([])
+    settings.set_idle_minutes(0)  # a long link run must not lock the window mid-benchmark
     ws = Workspace.create(Path(scratch.name) / "bench.ddj", "bench passphrase", admin_name="bench")
     key = StoreKey(ws.path, "bench passphrase", ws.user_name)
     window = MainWindow(ws, key=key)
