@@ -85,3 +85,17 @@ def test_similar_names_suggest_close_spellings(filled: Workspace) -> None:
     assert filled.similar_names("smiht") == ["SMITH", "SMITHERS"] or filled.similar_names("smiht")[0] == "SMITH"
     assert "NUNEZ" in filled.similar_names("nunes maria")
     assert filled.similar_names("12") == [] and filled.similar_names("") == []
+
+
+def test_a_name_search_uses_the_last_name_index(filled: Workspace) -> None:
+    from sqlalchemy import select, text
+
+    from ddj_desktop.store.models import Record
+    from ddj_desktop.workspace import _record_query
+
+    with filled.store.reading() as session:
+        for words in ("smith", "nun mar"):
+            query = _record_query(select(Record.id), words)
+            sql = str(query.compile(compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            assert "ix_record_last_name" in plan, plan
