@@ -154,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         button.click()
         settle(app, lambda p=page: getattr(p, "done", True))
         if name == "23-wizard-preview":
-            page.tabs.setCurrentIndex(1)
+            page.tabs.setCurrentIndex(1 if page.rejected.rowCount() else 2)  # rejected rows, else values not kept
             settle(app)
-            save(wizard, out, "23b-wizard-preview-rejects")
+            save(wizard, out, "23b-wizard-preview-problems")
             page.tabs.setCurrentIndex(0)
             settle(app)
         save(wizard, out, name)
