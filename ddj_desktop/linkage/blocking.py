@@ -77,17 +77,21 @@ class BlockingRule:
     name: str
     description: str
     key: Callable[[Frame], np.ndarray]
+    # How profiles are sorted inside a block too big to pair out in full: by what the key does *not* already
+    # hold, so that neighbours are likely the same person ("name": last and first name; "dob": date of birth).
+    order: str = "name"
 
 
 RULES: tuple[BlockingRule, ...] = (
     BlockingRule("dob", "same date of birth", _dob_key),
     BlockingRule("surname_sound_year", "surname sounds alike (Soundex) and same birth year", _surname_sound_year),
-    BlockingRule("first_last", "same first and last name", _first_last),
-    BlockingRule("swapped_names", "same two names in either order (first and last swapped)", _swapped_names),
+    BlockingRule("first_last", "same first and last name", _first_last, order="dob"),
+    BlockingRule("swapped_names", "same two names in either order (first and last swapped)", _swapped_names,
+                 order="dob"),
     BlockingRule("ssn", "same full SSN", _ssn),
     BlockingRule("ssn_last4_year", "same SSN last four and birth year", _ssn_last4_year),
     BlockingRule("agency_id", "same agency person ID within one source (SO #, MRN, PersonalID ...)", _agency_id),
-    BlockingRule("address", "same street address", _address),
+    BlockingRule("address", "same street address", _address, order="dob"),
     BlockingRule("zip_surname_sound", "same ZIP code and surname sounds alike", _zip_surname_sound),
     BlockingRule("zip_first_sound", "same ZIP code and first name sounds alike", _zip_first_sound),
 )
@@ -123,6 +127,12 @@ def block_pairs(keys: np.ndarray, order: np.ndarray, max_block: int, window: int
     return np.minimum(a, b), np.maximum(a, b)
 
 
+def _rank(order: np.ndarray) -> np.ndarray:
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank
+
+
 @dataclass
 class Candidates:
     left: np.ndarray  # int64 profile indexes, left < right, unique pairs
@@ -134,16 +144,20 @@ class Candidates:
 
 
 def candidate_pairs(
-    frame: Frame, rules: tuple[BlockingRule, ...] = RULES, *, max_block: int = 400, window: int = 40
+    frame: Frame, rules: tuple[BlockingRule, ...] = RULES, *, max_block: int = 50, window: int = 10
 ) -> Candidates:
-    """The unique candidate pairs of `frame` under the OR of `rules`, with the count each rule gave."""
-    order = np.lexsort((frame.first_id, frame.last_id))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
+    """The unique candidate pairs of `frame` under the OR of `rules`, with the count each rule gave.
+
+    The pair count grows with n x (block size); `max_block` and `window` keep that near-linear as the county
+    grows (a bigger county has bigger blocks of namesakes and shared birthdays, not more pairs per person)."""
+    ranks = {
+        "name": _rank(np.lexsort((frame.dob, frame.first_id, frame.last_id))),
+        "dob": _rank(np.lexsort((frame.middle_id, frame.first_id, frame.dob))),
+    }
     n = max(frame.profiles, 1)
     codes, per_rule = [], {}
     for rule in rules:
-        a, b = block_pairs(rule.key(frame), rank, max_block, window)
+        a, b = block_pairs(rule.key(frame), ranks[rule.order], max_block, window)
         per_rule[rule.name] = int(a.size)
         codes.append(a * n + b)
     if not codes:

@@ -19,14 +19,18 @@ from ddj_desktop.progress import NullProgress, Progress, check_cancelled
 LABEL_STRENGTH = 100.0
 
 
+# Pairs compared and scored at a time: bounds the temporaries (a dozen arrays per pair) at a million records.
+CHUNK = 1_000_000
+
+
 @dataclass(frozen=True)
 class LinkSettings:
     """What a county can tune. Thresholds are match probabilities."""
 
     link_threshold: float = 0.95  # at or above: same person (unless the clustering finds a conflict)
     review_threshold: float = 0.70  # at or above, below link_threshold: the review queue
-    max_block: int = 400  # blocks bigger than this are paired by sorted neighbourhood ...
-    window: int = 40  # ... with this many neighbours
+    max_block: int = 50  # blocks bigger than this are paired by sorted neighbourhood ...
+    window: int = 10  # ... with this many neighbours
     random_pairs: int = 400_000  # sampled to estimate u
     em_iterations: int = 40
     seed: int = 20260630
@@ -77,6 +81,14 @@ def exact_identity(frame: Frame, left: np.ndarray, right: np.ndarray) -> np.ndar
     )  # fmt: skip
 
 
+def _levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The (pairs x comparisons) level matrix, computed CHUNK pairs at a time so temporaries stay small."""
+    out = np.empty((len(left), len(compare.COMPARISONS)), dtype=np.int8)
+    for s in range(0, len(left), CHUNK):
+        out[s:s + CHUNK] = compare.level_matrix(compare.compare_pairs(frame, left[s:s + CHUNK], right[s:s + CHUNK]))
+    return out
+
+
 def random_profile_pairs(frame: Frame, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     n = frame.profiles
     if n < 2:
@@ -119,7 +131,7 @@ def link_frame(
     check_cancelled(progress)
 
     progress.update(0.25, f"Comparing {len(left):,} candidate pairs")
-    levels = compare.level_matrix(compare.compare_pairs(frame, left, right))
+    levels = _levels(frame, left, right)
     lap("comparing")
     check_cancelled(progress)
 
@@ -138,7 +150,10 @@ def link_frame(
         check_cancelled(progress)
 
     progress.update(0.65, "Scoring")
-    weights = model.match_weights(levels, term_frequencies(frame, left, right))
+    weights = np.concatenate([
+        model.match_weights(levels[s:s + CHUNK], term_frequencies(frame, left[s:s + CHUNK], right[s:s + CHUNK]))
+        for s in range(0, len(left), CHUNK)
+    ]) if len(left) else np.zeros(0)
     exact = exact_identity(frame, left, right)
     weights[exact] = np.maximum(weights[exact], 60.0)
     probabilities = np.asarray(probability(weights))
