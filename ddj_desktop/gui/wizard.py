@@ -549,7 +549,7 @@ class MappingPage(QWizardPage):
 
 # -- 4. preview ----------------------------------------------------------------------------------------------
 RECORD_PREVIEW = (
-    Column("Row", lambda r: r.get("_row")),
+    Column("Row", lambda r: r.get("_row"), align_right=True),
     Column("Key", lambda r: r.get("source_key")),
     Column("Last name", lambda r: r.get("last_name")),
     Column("First name", lambda r: r.get("first_name")),
@@ -562,7 +562,7 @@ RECORD_PREVIEW = (
     Column("Start", lambda r: (r.get("event_start") or "")[:16].replace("T", " ")),
     Column("End", lambda r: (r.get("event_end") or "")[:16].replace("T", " ")),
 )
-PROBLEM_PREVIEW = (Column("Row", lambda p: p.row_number), Column("Reason", lambda p: p.reason, stretch=True))
+PROBLEM_PREVIEW = (Column("Row", lambda p: p.row_number, align_right=True), Column("Reason", lambda p: p.reason, stretch=True))
 
 
 class PreviewPage(_BusyPage):
