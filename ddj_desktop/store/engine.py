@@ -98,6 +98,26 @@ def _wrong_passphrase(path: Path) -> WrongPassphrase:
     )
 
 
+def _prove_passphrase(path: Path, passphrase: str) -> None:
+    """Return if `passphrase` decrypts page 1 of the file as it lies (immutable: journal and locks ignored,
+    nothing written, whatever state a killed writer left); WrongPassphrase if it does not."""
+    con = _raw_connect(path, passphrase, "ro", immutable=True)
+    try:
+        con.execute("PRAGMA schema_version").fetchone()  # decrypts page 1 only
+    except dbapi.DatabaseError as exc:
+        raise _wrong_passphrase(path) from exc
+    finally:
+        con.close()
+
+
+def _read_schema(path: Path, passphrase: str) -> None:
+    con = _raw_connect(path, passphrase, "ro")
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        con.close()
+
+
 def _roll_back_hot_journal(path: Path, passphrase: str) -> None:
     """Restore the store as it was before a command that was killed mid-write, once `passphrase` is proven.
 
@@ -106,13 +126,7 @@ def _roll_back_hot_journal(path: Path, passphrase: str) -> None:
     as they are). So the passphrase is first tried on page 1 of the file as it lies (immutable: journal and
     locks ignored, nothing written); only then does a writable connection roll back.
     """
-    con = _raw_connect(path, passphrase, "ro", immutable=True)
-    try:
-        con.execute("PRAGMA schema_version").fetchone()  # decrypts page 1 only
-    except dbapi.DatabaseError as exc:
-        raise _wrong_passphrase(path) from exc
-    finally:
-        con.close()
+    _prove_passphrase(path, passphrase)
     con = _raw_connect(path, passphrase, "rw")
     try:
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -140,15 +154,20 @@ def check_unlocks(path: Path, passphrase: str) -> None:
         raise WrongPassphrase(f"No passphrase was given for {path.name}.", hint="Type the store's passphrase.")
     if "\x00" in passphrase:  # no store is made with one (a binary file given as the passphrase file?)
         raise _wrong_passphrase(path)
+    _prove_passphrase(path, passphrase)  # the only place a WrongPassphrase comes from
     if hot_journal(path):
         _roll_back_hot_journal(path, passphrase)
-    con = _raw_connect(path, passphrase, "ro")
     try:
-        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        _read_schema(path, passphrase)
     except dbapi.DatabaseError as exc:
-        raise _wrong_passphrase(path) from exc
-    finally:
-        con.close()
+        if "readonly" not in str(exc).lower():
+            raise damaged(path) from exc
+        # SQLite found a journal to play back that was not there a moment ago (a writer died meanwhile).
+        _roll_back_hot_journal(path, passphrase)
+        try:
+            _read_schema(path, passphrase)
+        except dbapi.DatabaseError as again:
+            raise damaged(path) from again
     con = _raw_connect(path, passphrase, "ro")
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
