@@ -2,8 +2,9 @@
 
 Records with exactly the same identity (same source, agency person ID, names, DOB, SSN and sex) are the same
 person beyond doubt, so they are collapsed into one *profile* first: a frequent utilizer's forty ED visits under
-one MRN become one or two profiles. A profile keeps the address and ZIP of its earliest record (people move;
-splitting profiles by address would multiply the work for little evidence). Blocking, comparison, scoring and clustering work on profiles; every record
+one MRN become one or two profiles. The street address is part of the identity (it is strong evidence where
+sources carry it); the ZIP is not (a profile keeps its earliest record's: ZIP alone says little, and splitting
+profiles by it would multiply the work). Blocking, comparison, scoring and clustering work on profiles; every record
 then follows its profile.
 """
 
@@ -153,7 +154,7 @@ def build_frame(
     for i, r in enumerate(rows):
         approx = r.dob_quality == "partial"
         key = (r.source, r.agency_person_id, r.first_name, r.middle_name, r.last_name, r.name_suffix, r.dob, approx,
-               r.ssn, r.ssn_last4, r.sex)  # fmt: skip
+               r.ssn, r.ssn_last4, r.sex, r.address)  # fmt: skip
         p = profile_of.get(key)
         if p is None:
             p = profile_of[key] = len(reps)
