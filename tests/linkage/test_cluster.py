@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddj_desktop.linkage.cluster import cluster, dob_conflict, ssn_conflict
+from ddj_desktop.linkage.cluster import _greedy, cluster, dob_conflict, persons_conflict, ssn_conflict
 from ddj_desktop.linkage.frame import build_frame
 
 from .helpers import row
@@ -70,3 +70,38 @@ def test_reviewer_decisions_bind():
                          row(first_name="C", last_name="D")])
     labels = _cluster(frame, [(0, 1, 30.0)], cannot_link=[(0, 1)], must_link=[(1, 2)])
     assert labels[0] != labels[1] == labels[2]
+
+
+def test_review_questions_are_not_asked_about_persons_the_clustering_would_keep_apart():
+    frame = build_frame([
+        row(first_name="MARIA", last_name="GARCIA", dob="1980-01-02", ssn="111223333"),
+        row(first_name="MARIA", last_name="GARCIA", dob="1980-01-02", ssn="444556666"),
+        row(first_name="MARIA", last_name="GARCIA", dob="1980-01-02"),
+        row(first_name="MARY", last_name="GARCIA", dob="1980-02-01", ssn="111223333"),
+    ])  # fmt: skip
+    labels = np.arange(frame.profiles)
+    refused = persons_conflict(frame, labels, np.array([0, 0, 0]), np.array([1, 2, 3]))
+    assert refused.tolist() == [True, False, False], "two SSNs: no question; no SSN or a nickname: ask"
+
+
+def test_taking_conflict_free_persons_whole_gives_what_the_strongest_first_loop_gives():
+    rng = np.random.default_rng(3)
+    firsts, lasts = ["ANA", "ANNA", "JOSE", "JOE", "MARIA"], ["LOPEZ", "LOPES", "RUIZ"]
+
+    def pick(options: list):
+        return options[int(rng.integers(len(options)))]
+
+    rows = [row(first_name=pick(firsts), last_name=pick(lasts),
+                dob=pick(["1980-01-02", "1980-02-01", "1975-06-30", None]),
+                ssn=pick(["111223333", "111223338", None, None, None]),
+                name_suffix=pick(["JR", "SR", None, None, None])) for _ in range(300)]
+    frame = build_frame(rows)
+    n = frame.profiles
+    left, right = rng.integers(0, n, 600), rng.integers(0, n, 600)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    strength = rng.random(left.size) * 30
+    fast = cluster(frame, left, right, strength)
+    slow = _greedy(frame, left, right, strength, [], [], True)
+    assert slow.refused > 0 and len(set(slow.labels.tolist())) > 1, "the data holds conflicts to refuse"
+    assert fast.labels.tolist() == slow.labels.tolist() and fast.refused == slow.refused
