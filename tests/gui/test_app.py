@@ -64,13 +64,14 @@ def _when_shown(kind: type, act, timeout: float = 60.0) -> None:  # type: ignore
 def test_first_run_offers_the_sample_county(qtbot, qapp, tmp_path: Path) -> None:
     from ddj_desktop.gui.store_dialogs import WelcomeDialog
 
-    launcher = app.Launcher(qapp, app.parse_args([]), None)
-    def try_sample(dialog: WelcomeDialog) -> None:
-        button = next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Try the sample county")
-        button.click()
+    welcome = WelcomeDialog()
+    qtbot.addWidget(welcome)
+    button = next(b for b in welcome.findChildren(QPushButton) if b.accessibleName() == "Try the sample county")
+    button.click()
+    assert welcome.choice == WelcomeDialog.SAMPLE and welcome.result() == WelcomeDialog.DialogCode.Accepted
 
-    _when_shown(WelcomeDialog, try_sample)
-    launcher.start()
+    launcher = app.Launcher(qapp, app.parse_args([]), None)
+    launcher.open_demo()  # what the launcher does with that choice
     qtbot.waitUntil(lambda: launcher.window is not None, timeout=180_000)  # a loaded CI machine is slow
     window = launcher.window
     assert window.demo and "sample county" in window.windowTitle()
