@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 from ._text import code_key, load_table, map_distinct
 
@@ -29,19 +29,10 @@ Race = Literal[
 ]
 Ethnicity = Literal["hispanic", "non_hispanic"]
 
-SEXES: tuple[str, ...] = ("female", "male", "other")
-RACES: tuple[str, ...] = (
-    "am_ind_ak_native",
-    "asian",
-    "black_af_american",
-    "native_hi_pacific",
-    "white",
-    "hispanic_latinaeo",
-    "mid_east_n_african",
-    "multiple",
-    "other",
-)
-ETHNICITIES: tuple[str, ...] = ("hispanic", "non_hispanic")
+# The closed output vocabularies, read off the types so the two cannot drift apart.
+SEXES: tuple[str, ...] = get_args(Sex)
+RACES: tuple[str, ...] = get_args(Race)
+ETHNICITIES: tuple[str, ...] = get_args(Ethnicity)
 
 _CODES = load_table("codes.toml")
 _SEX: dict[str, str] = _CODES["sex"]
