@@ -298,6 +298,14 @@ def resolve_column(column: str, header: Sequence[str]) -> int | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def profile_fits(profile: MappingProfile, file_name: str, header: Sequence[str]) -> bool:
+    """Whether `profile` can map next month's file: its file pattern (if any) matches and every column it names
+    is in `header`."""
+    if profile.file_pattern and not fnmatch.fnmatch(file_name.lower(), profile.file_pattern.lower()):
+        return False
+    return all(resolve_column(c, header) is not None for c in profile.columns())
+
+
 def check_profile(profile: MappingProfile, header: list[str], file_label: str) -> None:
     """Nothing if `header` has every column `profile` names; else MappingError naming each missing column."""
     missing = [c for c in profile.columns() if resolve_column(c, header) is None]
@@ -1073,12 +1081,6 @@ class ProfileLibrary:
 
     def suggest(self, file_name: str, header: list[str]) -> MappingProfile | None:
         """The saved profile whose file_pattern matches `file_name` and whose columns `header` all has."""
-        fitting = [
-            p
-            for p in self.profiles()
-            if p.file_pattern
-            and fnmatch.fnmatch(file_name.lower(), p.file_pattern.lower())
-            and all(resolve_column(c, header) is not None for c in p.columns())
-        ]
+        fitting = [p for p in self.profiles() if p.file_pattern and profile_fits(p, file_name, header)]
         # The profile that names the most columns says the most about this file; then the newest version.
         return max(fitting, key=lambda p: (len(p.columns()), p.version), default=None)

@@ -129,10 +129,7 @@ def choose_profile(
     if given is not None:
         return given, "file"
     for profile in earlier:
-        pattern_fits = profile.file_pattern is None or mapping.fnmatch.fnmatch(
-            table.source.file.name.lower(), profile.file_pattern.lower()
-        )
-        if pattern_fits and all(mapping.resolve_column(c, table.header) is not None for c in profile.columns()):
+        if mapping.profile_fits(profile, table.source.file.name, table.header):
             return profile, "earlier import"
     return mapping.propose_mapping(table).profile, "proposed"
 
