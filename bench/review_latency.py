@@ -6,7 +6,10 @@ of different persons, carrying a real pair's evidence) up to --pairs. Measured, 
   written after the next pair is on screen, as the desktop does;
 - decision written: Workspace.review_decide per decision (one transaction, the audit entry, and for "same" the
   touched persons re-clustered: the decision's effect on persons, visible once it returns);
-- queue load: Workspace.review_queue over the whole queue (once per session).
+- queue load: Workspace.review_queue over the whole queue (once per session), then the same load as the window
+  does it, on a worker thread: time to the first pair on screen and the event loop's longest stall meanwhile.
+  (This aborted Python 3.11 under PySide6 6.12.0, which drops a reference to None per wrapped void call; see
+  tests/gui/test_qt_references.py. The bench also prints how many references None lost over the run.)
 
     python bench/review_latency.py [--pairs 100000] [--decisions 200]
 """
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decisions", type=int, default=200)
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     from ddj_desktop.gui.review import ReviewPanel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    none_refs = sys.getrefcount(None)
     with tempfile.TemporaryDirectory() as folder:
         clock = time.perf_counter()
         ws = demo.build_sample_county(Path(folder)).workspace
@@ -89,6 +93,29 @@ def main(argv: list[str] | None = None) -> int:
             load = time.perf_counter() - clock
             print(f"queue: {queue.left:,} pairs ({total:,} review pairs in the store); loaded and ordered in "
                   f"{load:.2f} s; expected wrong links if review stopped now: {queue.expected_wrong:,.0f}")
+
+            from ddj_desktop.gui.review import workers_runner
+            from ddj_desktop.gui.workers import Workers
+
+            workers = Workers()
+            loader = ReviewPanel(ws, run_read=workers_runner(workers, None, writes=False, title="Loading"))  # type: ignore[arg-type]
+            ticks: list[float] = []
+            timer = QTimer()
+            timer.setInterval(10)
+            timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+            timer.start()
+            clock = time.perf_counter()
+            loader.load()
+            while loader.loading:
+                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+            first_pair = time.perf_counter() - clock
+            timer.stop()
+            stall = max(np.diff([clock, *ticks]), default=0.0)
+            print(f"queue loaded by the window's worker: first pair on screen after {first_pair:.2f} s; longest "
+                  f"event-loop stall meanwhile {stall * 1000:.0f} ms (a 10 ms timer)")
+            workers.wait()
+            app.processEvents()
+            del loader, workers, timer  # torn down now, not by the interpreter at exit
 
             pending: list = []
             panel = ReviewPanel(ws, run_write=lambda work, done, failed: pending.append((work, done, failed)))
@@ -131,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{ms(same_write, 50):.1f} ms, p99 {ms(same_write, 99):.1f} ms, max {max(same_write) * 1000:.0f} ms "
           f"(target < 1 s)")
     print(f"({refused} synthetic 'same' answers refused as contradicting an earlier 'different')")
+    print(f"references to None over the run: {sys.getrefcount(None) - none_refs:+,} (held by cached views; a binding "
+          "that drops them makes this fall by thousands and aborts Python 3.11 at zero)")
     print(f"mean over all writes {statistics.mean(write + same_write) * 1000:.1f} ms")
     return 0
 
