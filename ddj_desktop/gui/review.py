@@ -188,6 +188,24 @@ class ReviewPanel(QWidget):
         self.keys = QLabel(KEYS)
         self.keys.setAccessibleName("Keys")
         self.keys.setStyleSheet("color:#444;")
+        # The answers as buttons too, each saying its key; they never take the focus, so the keys keep working.
+        self.buttons: dict[str, QPushButton] = {}
+        answers = QHBoxLayout()
+        for name, text, slot in (
+            ("same", "Same person (S)", lambda: self.decide("same")),
+            ("different", "Not the same person (D)", lambda: self.decide("different")),
+            ("unsure", "Unsure, ask later (U)", lambda: self.decide("unsure")),
+            ("previous", "← Previous (P)", self.previous), ("next", "Next → (N)", self.next),
+            ("undo", "Undo last answer (Z)", self.undo), ("person", "Open person (O)", self.open_person),
+        ):
+            button = QPushButton(text)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _checked=False, act=slot: self._clicked(act))
+            if name in ("previous", "undo"):
+                answers.addSpacing(16)
+            answers.addWidget(button)
+            self.buttons[name] = button
+        answers.addStretch(1)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -204,6 +222,7 @@ class ReviewPanel(QWidget):
         linked.addWidget(self.linked_b)
         layout.addLayout(linked)
         layout.addStretch(1)
+        layout.addLayout(answers)
         layout.addWidget(self.keys)
         key = Qt.Key
         self.bindings: dict[int, Callable[[], Any]] = {
@@ -223,6 +242,10 @@ class ReviewPanel(QWidget):
         if self.loading and action != self.toggle_blind:
             return  # nothing to answer or move through until the queue is here
         action()
+
+    def _clicked(self, action: Callable[[], Any]) -> None:
+        if not self.loading:
+            action()
 
     # -- queue -------------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -323,7 +346,10 @@ class ReviewPanel(QWidget):
                                            (self.linked_b, view.linked_b, view.linked_b_total, "B")):
             shown = "<br>".join(html.escape(r.one_line()) for r in others)
             more = f"<br>… and {count - len(others)} more" if count > len(others) else ""
-            label.setText(f"<b>Already linked to {side}</b> ({count})<br>{shown}{more}")
+            if count:
+                label.setText(f"<b>Already linked to {side}</b> ({count})<br>{shown}{more}")
+            else:
+                label.setText(f"<b>Record {side}</b> is not linked to any other record yet.")
         QTimer.singleShot(0, self.prefetch)
 
     # -- keys --------------------------------------------------------------------------------------------------

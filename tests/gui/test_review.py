@@ -192,3 +192,24 @@ def test_merge_asks_first_and_a_no_changes_nothing(qtbot, county, shown):
     dialog.merge_with.setText("abc")
     dialog.merge()
     assert "Type the number" in dialog.status.text()
+
+
+def test_answer_buttons_answer_and_leave_the_keys_working(qtbot, county):
+    panel = ReviewPanel(county)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.load()
+    panel.setFocus()
+    items = panel.items
+    assert "(S)" in panel.buttons["same"].text() and "(D)" in panel.buttons["different"].text()
+    qtbot.mouseClick(panel.buttons["different"], Qt.MouseButton.LeftButton)
+    assert panel.answers == {items[0].pair_id: "different"}
+    assert panel.current.pair_id == items[1].pair_id
+    qtbot.keyClick(panel, Qt.Key.Key_U)  # the click did not take the keys away from the panel
+    assert panel.answers[items[1].pair_id] == "unsure"
+    qtbot.mouseClick(panel.buttons["undo"], Qt.MouseButton.LeftButton)
+    assert items[1].pair_id not in panel.answers and panel.current.pair_id == items[1].pair_id
+    with county.store.reading() as session:
+        assert {pid: row.decision for pid, row in in_force(session).items()} == {items[0].pair_id: "different"}
+    unlinked = [label.text() for label in (panel.linked_a, panel.linked_b)]
+    assert all("Already linked" in text or "not linked to any other record yet" in text for text in unlinked)
