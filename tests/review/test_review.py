@@ -187,3 +187,25 @@ def test_cli_review_list_decide_undo(ws, monkeypatch, capsys):
     assert run(["review", "undo", path]) == 0
     assert "Undone" in capsys.readouterr().out
     assert run(["review", "decide", path, "0000000000000000", "same"]) != 0
+
+
+def test_decisions_hold_after_a_new_import_and_re_link(tmp_path):
+    imports = demo.sample_files()
+    ws = Workspace.create(tmp_path / "county.ddj", "a passphrase for this test", admin_name="ana")
+    try:
+        for source, files in imports[:-1]:
+            ws.import_files(files, source)
+        ws.link()
+        items = ws.review_queue().items
+        same, apart = items[0], items[1]
+        ws.review_decide(same.pair_id, "same")
+        ws.review_decide(apart.pair_id, "different")
+        source, files = imports[-1]  # a later month: another agency's records arrive
+        ws.import_files(files, source)
+        ws.link()
+        assert _person(ws, same.a) == _person(ws, same.b)
+        assert _person(ws, apart.a) != _person(ws, apart.b)
+        ids = {i.pair_id for i in ws.review_queue().items}
+        assert same.pair_id not in ids and apart.pair_id not in ids, "a decided pair is never asked again"
+    finally:
+        ws.close()
