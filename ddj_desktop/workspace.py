@@ -820,7 +820,7 @@ class Workspace:
         (default: the county's chosen rule) as of the period end. Audited; returns a reports.ReportSummary."""
         import datetime as dt
 
-        from ddj_desktop import reports
+        from ddj_desktop import reports, utilizers
         from ddj_desktop.reports import settings as report_settings
 
         self._require("report")
@@ -829,11 +829,17 @@ class Workspace:
             settings = report_settings.load(session)
             rule_name = rule or settings.rule
 
-            def cohort(as_of: dt.date) -> Any:
-                if not rule_name:
-                    return None
-                listed = self._report_cohort(session, rule_name, as_of)
-                return reports.Cohort(listed.rule_name, listed.rule_text or "", as_of, frozenset(listed.person_ids()))
+            cohort = None
+            if rule_name:
+                parsed = self.utilizer_rule(rule_name)
+
+                def evaluate(table: Any, as_of: dt.date) -> Any:
+                    listed = utilizers.evaluate(parsed, table, as_of, explain=False)
+                    return reports.Cohort(listed.rule_name, listed.rule_text or "", as_of,
+                                          frozenset(listed.person_ids()))
+
+                fields = {f.key for m in parsed.list_measures() for f in m.filters} & {"event_type"}
+                cohort = reports.CohortRule(frozenset(parsed.attribute_keys() | fields), parsed.needs_dob(), evaluate)
 
             summary = reports.build_report(session, settings, Path(out), xlsx=Path(xlsx) if xlsx else None,
                                            period=(period_from, period_to), cohort=cohort, progress=progress)
@@ -843,12 +849,6 @@ class Workspace:
                         rule=summary.cohort_rule, pages=summary.pages, hidden_small=summary.hidden_small,
                         hidden_complementary=summary.hidden_complementary)
         return summary
-
-    def _report_cohort(self, session: Session, rule: str, as_of: Any) -> Any:
-        from ddj_desktop import utilizers
-
-        parsed = self.utilizer_rule(rule)
-        return utilizers.evaluate(parsed, self._utilizer_events(session, parsed), as_of, explain=False)
 
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:

@@ -18,8 +18,9 @@ from ddj_desktop.progress import NullProgress, Progress, check_cancelled
 from ddj_desktop.reports import compute, events, opendata, pdf, quality
 from ddj_desktop.reports.compute import Cohort, ReportContent
 from ddj_desktop.reports.settings import ReportSettings
+from ddj_desktop.utilizers.events import EventTable
 
-__all__ = ["Cohort", "ReportContent", "ReportSettings", "ReportSummary", "build_report", "content"]
+__all__ = ["Cohort", "CohortRule", "ReportContent", "ReportSettings", "ReportSummary", "build_report", "content"]
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,30 @@ class ReportSummary:
     cohort_rule: str | None
 
 
+@dataclass(frozen=True)
+class CohortRule:
+    """A frequent-utilizer rule to find the cohort with, at the period end: the event fields it filters on (its
+    attributes, and "event_type" if it filters on that), whether it asks ages, and its evaluation (event table,
+    as-of date -> Cohort). Its events are read in the report's own pass over the records."""
+
+    fields: frozenset[str]
+    with_dob: bool
+    evaluate: Callable[[EventTable, dt.date], Cohort]
+
+
 Period = tuple[dt.date | None, dt.date | None]
-CohortSource = Cohort | Callable[[dt.date], Cohort | None] | None
+CohortSource = Cohort | CohortRule | None
 
 
 def content(session: Session, settings: ReportSettings, *, period: Period | None = None,
             cohort: CohortSource = None, progress: Progress | None = None,
             generated: dt.date | None = None) -> ReportContent:  # fmt: skip
     """Every table and figure of the report, suppressed (nothing written). A missing period end is the latest
-    record's date, a missing start 12 months before the end; `cohort` may be a function of the period end."""
+    record's date, a missing start 12 months before the end; `cohort` may be a rule, evaluated at the period end."""
     progress = progress or NullProgress()
     progress.update(0.05, "Reading the records")
-    columns = events.load(session)
+    rule = cohort if isinstance(cohort, CohortRule) else None
+    columns = events.load(session, rule.fields if rule else None, rule_dob=bool(rule and rule.with_dob))
     check_cancelled(progress)
     start, end = period or (None, None)
     end = end or columns.last_day() or dt.date.today()
@@ -53,9 +66,11 @@ def content(session: Session, settings: ReportSettings, *, period: Period | None
     if start > end:
         raise DdjError(f"The period starts ({start}) after it ends ({end}).")
     period = (start, end)
-    if callable(cohort):
-        progress.update(0.2, "Evaluating the frequent-utilizer rule")
-        cohort = cohort(end)
+    if rule is not None:
+        progress.update(0.3, "Evaluating the frequent-utilizer rule")
+        assert columns.rule_events is not None
+        cohort = rule.evaluate(columns.rule_events, end)
+        columns.rule_events = None  # not needed any more: free it before counting
     facts = quality.gather(session)
     facts["completeness"] = {s.name: (s.records, *s.filled) for s in columns.sources}
     progress.update(0.4, "Counting")
