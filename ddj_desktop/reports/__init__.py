@@ -14,13 +14,15 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ddj_desktop.errors import DdjError
+from ddj_desktop.exporting import atomic_output
 from ddj_desktop.progress import NullProgress, Progress, check_cancelled
 from ddj_desktop.reports import compute, events, opendata, pdf, quality
 from ddj_desktop.reports.compute import Cohort, ReportContent
 from ddj_desktop.reports.settings import ReportSettings
 from ddj_desktop.utilizers.events import EventTable
 
-__all__ = ["Cohort", "CohortRule", "ReportContent", "ReportSettings", "ReportSummary", "build_report", "content"]
+__all__ = ["Cohort", "CohortRule", "PreparedReport", "ReportContent", "ReportSettings", "ReportSummary", "build_report",
+           "content", "prepare_report", "save_report"]
 
 
 @dataclass(frozen=True)
@@ -83,19 +85,46 @@ def content(session: Session, settings: ReportSettings, *, period: Period | None
     return result
 
 
+@dataclass(frozen=True)
+class PreparedReport:
+    """A report made but not saved: its content (for the open-data workbook) and the PDF as bytes, to preview."""
+
+    content: ReportContent
+    pdf: bytes
+    pages: int
+
+
+def prepare_report(session: Session, settings: ReportSettings, *, period: Period | None = None,
+                   cohort: CohortSource = None, progress: Progress | None = None,
+                   generated: dt.date | None = None) -> PreparedReport:  # fmt: skip
+    """The report, made in memory (nothing written): to preview before `save_report`."""
+    progress = progress or NullProgress()
+    result = content(session, settings, period=period, cohort=cohort, progress=progress, generated=generated)
+    progress.update(0.6, "Drawing the pages")
+    data, pages = pdf.render_bytes(result)
+    check_cancelled(progress)
+    return PreparedReport(result, data, pages)
+
+
+def save_report(prepared: PreparedReport, out: Path, *, xlsx: Path | None = None) -> ReportSummary:
+    """Write a prepared report's PDF to `out` (atomically) and its open-data workbook to `xlsx`."""
+    with atomic_output(Path(out), "wb") as handle:
+        handle.write(prepared.pdf)
+    result = prepared.content
+    tables = opendata.write(result, Path(xlsx)) if xlsx is not None else 0
+    small, complementary = result.ledger.hidden_count()
+    return ReportSummary(Path(out), Path(xlsx) if xlsx else None, prepared.pages, tables or len(result.tables()),
+                         result.period, small, complementary, result.cohort_rule)
+
+
 def build_report(session: Session, settings: ReportSettings, out: Path, *, xlsx: Path | None = None,
                  period: Period | None = None, cohort: CohortSource = None,
                  progress: Progress | None = None, generated: dt.date | None = None) -> ReportSummary:  # fmt: skip
     """Write the council report PDF to `out` (and the open-data workbook to `xlsx`)."""
     progress = progress or NullProgress()
-    result = content(session, settings, period=period, cohort=cohort, progress=progress, generated=generated)
-    progress.update(0.6, "Drawing the pages")
-    pages = pdf.render(result, Path(out))
-    tables = 0
-    if xlsx is not None:
-        check_cancelled(progress)
-        tables = opendata.write(result, Path(xlsx))
+    prepared = prepare_report(session, settings, period=period, cohort=cohort, progress=progress,
+                              generated=generated)  # fmt: skip
+    check_cancelled(progress)
+    summary = save_report(prepared, out, xlsx=xlsx)
     progress.update(1.0, "Report written")
-    small, complementary = result.ledger.hidden_count()
-    return ReportSummary(Path(out), Path(xlsx) if xlsx else None, pages, tables or len(result.tables()),
-                         result.period, small, complementary, result.cohort_rule)
+    return summary
