@@ -845,7 +845,8 @@ class Workspace:
 
                 def evaluate(table: Any, as_of: dt.date) -> Any:
                     listed = utilizers.evaluate(parsed, table, as_of, explain=False)
-                    return reports.Cohort(listed.rule_name, listed.rule_text or "", as_of,
+                    # The rule as a council reads it: its plain-words description, not the TOML it is kept in.
+                    return reports.Cohort(listed.rule_name, parsed.description.strip(), as_of,
                                           frozenset(listed.person_ids()))
 
                 fields = {f.key for m in parsed.list_measures() for f in m.filters} & {"event_type"}

@@ -51,6 +51,8 @@ def test_the_report_has_every_section_with_page_numbers_and_the_as_of_date(count
         assert f"Page {n} of {len(pages)}" in page_text
         assert "Data as of 30 June 2026" in page_text
     assert "Generic DDJ" in text  # the county's rule, named on the cover
+    assert "in at least 2 different systems" in text  # and described in words,
+    assert "[measures" not in text and "at_least" not in text  # not as the TOML it is kept in
     assert "$" in text and "112.50" in text  # bed-day cost at the county's rate
 
 
