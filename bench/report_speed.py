@@ -3,7 +3,11 @@ records of 300,000 people).
 
     python bench/report_speed.py                         # 1,000,000 records / 300,000 persons
     python bench/report_speed.py --records 100000 --persons 30000
-    python bench/report_speed.py --rule generic_ddj      # with the frequent-utilizer cohort of a rule
+    python bench/report_speed.py --rule denver_sib       # the cohort under another rule (default: generic_ddj)
+
+Each run writes the report twice, without a frequent-utilizer rule and with one (the cohort is found in the same
+pass over the records), and prints both. CPU time is printed beside wall time: on a machine shared with other work
+the wall time says more about the neighbours than about the report.
 
 The store is synthesized straight into an encrypted store with executemany (made once under
 /tmp/ddj-bench/report-<records>-<persons>.ddj, reused by later runs): eight sources, five years of events, a person
@@ -96,13 +100,13 @@ def child(path: Path, out: Path, rule: str | None) -> None:
         ws.set_report_settings(county="Bench County", cost_per_day={"jail": 112.5, "shelter": 38.0},
                                population={"white": 600000, "black": 90000, "hispanic": 250000,
                                            "am_ind_ak_native": 20000, "asian": 40000})
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = ws.council_report(out / "report.pdf", xlsx=out / "report.xlsx", rule=rule)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         ws.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    print(json.dumps({"seconds": seconds, "peak_bytes": peak, "pages": summary.pages,
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_bytes": peak, "pages": summary.pages,
                       "hidden_small": summary.hidden_small, "hidden_complementary": summary.hidden_complementary}))
 
 
@@ -110,34 +114,44 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--persons", type=int, default=300_000)
-    parser.add_argument("--rule", help="also evaluate this frequent-utilizer rule for the cohort")
+    parser.add_argument("--rule", default="generic_ddj", help="the frequent-utilizer rule of the second run")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.rule)
+        child(Path(args.child[0]), Path(args.child[1]), args.rule or None)
         return 0
     CACHE.mkdir(parents=True, exist_ok=True)
     store = CACHE / f"report-{args.records}-{args.persons}.ddj"
     if not store.exists():
         build_store(store, args.records, args.persons)
+    ok = True
+    for rule in (None, args.rule):
+        ok = run(store, args, rule) and ok
+    return 0 if ok else 1
+
+
+def run(store: Path, args: argparse.Namespace, rule: str | None) -> bool:
+    """One report in a child process; prints its figures and says whether both targets were met."""
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, __file__, "--child", str(store), out] + (["--rule", args.rule] if args.rule else [])
+        command = [sys.executable, __file__, "--child", str(store), out, "--records", str(args.records),
+                   "--persons", str(args.persons)] + (["--rule", rule] if rule else ["--rule", ""])
         started = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
     if result.returncode:
         print(result.stderr, file=sys.stderr)
-        return result.returncode
+        return False
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     ok_time, ok_memory = figures["seconds"] < 10, figures["peak_bytes"] < 2**30
-    print(f"council report, {args.records:,} records / {args.persons:,} persons"
-          + (f", rule {args.rule}" if args.rule else ""))
-    print(f"  report (PDF + xlsx): {figures['seconds']:.2f} s  (target < 10 s: {'ok' if ok_time else 'MISSED'})")
+    print(f"council report, {args.records:,} records / {args.persons:,} persons, "
+          + (f"rule {rule}" if rule else "no rule"))
+    print(f"  report (PDF + xlsx): {figures['seconds']:.2f} s wall, {figures['cpu_seconds']:.2f} s CPU  "
+          f"(target < 10 s: {'ok' if ok_time else 'MISSED'})")
     print(f"  process wall time incl. start-up and unlock: {wall:.2f} s")
     print(f"  peak memory: {figures['peak_bytes'] / 2**20:,.0f} MB  (target < 1 GB: {'ok' if ok_memory else 'MISSED'})")
     print(f"  {figures['pages']} pages; small counts hidden {figures['hidden_small']}, "
           f"complementary {figures['hidden_complementary']}")
-    return 0 if ok_time and ok_memory else 1
+    return ok_time and ok_memory
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from ddj_desktop.errors import DdjError
 from ddj_desktop.governance import audit, users
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.normalize.names import normalize_name
-from ddj_desktop.progress import NullProgress, Progress, Stage
+from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
 from ddj_desktop.store.models import ImportBatch, Person, Record, RowProblem, Source, User
 from ddj_desktop.store.store import Store
 
@@ -818,37 +818,55 @@ class Workspace:
         """Write the de-identified council report PDF to `out` (and the suppressed aggregate tables to `xlsx`) for
         the period (default: the 12 months up to the latest record), with the frequent-utilizer cohort of `rule`
         (default: the county's chosen rule) as of the period end. Audited; returns a reports.ReportSummary."""
+        progress = progress or NullProgress()
+        prepared = self.prepare_council_report(period_from=period_from, period_to=period_to, rule=rule,
+                                               progress=progress)  # fmt: skip
+        check_cancelled(progress)
+        summary = self.save_council_report(prepared, out, xlsx=xlsx)
+        progress.update(1.0, "Report written")
+        return summary
+
+    def prepare_council_report(self, *, period_from: Any = None, period_to: Any = None, rule: str | None = None,
+                               progress: Progress | None = None) -> Any:
+        """The council report made in memory, to preview (reports.PreparedReport: content, PDF bytes, pages);
+        nothing is written until `save_council_report`."""
         import datetime as dt
 
-        from ddj_desktop import reports
+        from ddj_desktop import reports, utilizers
         from ddj_desktop.reports import settings as report_settings
 
         self._require("report")
-        progress = progress or NullProgress()
-        with self.store.session() as session:
+        with self.store.reading() as session:
             settings = report_settings.load(session)
             rule_name = rule or settings.rule
+            cohort = None
+            if rule_name:
+                parsed = self.utilizer_rule(rule_name)
 
-            def cohort(as_of: dt.date) -> Any:
-                if not rule_name:
-                    return None
-                listed = self._report_cohort(session, rule_name, as_of)
-                return reports.Cohort(listed.rule_name, listed.rule_text or "", as_of, frozenset(listed.person_ids()))
+                def evaluate(table: Any, as_of: dt.date) -> Any:
+                    listed = utilizers.evaluate(parsed, table, as_of, explain=False)
+                    # The rule as a council reads it: its plain-words description, not the TOML it is kept in.
+                    return reports.Cohort(listed.rule_name, parsed.description.strip(), as_of,
+                                          frozenset(listed.person_ids()))
 
-            summary = reports.build_report(session, settings, Path(out), xlsx=Path(xlsx) if xlsx else None,
-                                           period=(period_from, period_to), cohort=cohort, progress=progress)
-            start, end = summary.period
+                fields = {f.key for m in parsed.list_measures() for f in m.filters} & {"event_type"}
+                cohort = reports.CohortRule(frozenset(parsed.attribute_keys() | fields), parsed.needs_dob(), evaluate)
+            return reports.prepare_report(session, settings, period=(period_from, period_to), cohort=cohort,
+                                          progress=progress)  # fmt: skip
+
+    def save_council_report(self, prepared: Any, out: Path, *, xlsx: Path | None = None) -> Any:
+        """Write a prepared council report to `out` (and its tables to `xlsx`). Audited; a reports.ReportSummary."""
+        from ddj_desktop import reports
+
+        self._require("report")
+        summary = reports.save_report(prepared, Path(out), xlsx=Path(xlsx) if xlsx else None)
+        start, end = summary.period
+        with self.store.session() as session:
             self._audit(session, "report", what="council report", file=Path(out).name,
                         xlsx=Path(xlsx).name if xlsx else None, period=[start.isoformat(), end.isoformat()],
                         rule=summary.cohort_rule, pages=summary.pages, hidden_small=summary.hidden_small,
                         hidden_complementary=summary.hidden_complementary)
         return summary
-
-    def _report_cohort(self, session: Session, rule: str, as_of: Any) -> Any:
-        from ddj_desktop import utilizers
-
-        parsed = self.utilizer_rule(rule)
-        return utilizers.evaluate(parsed, self._utilizer_events(session, parsed), as_of, explain=False)
 
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:

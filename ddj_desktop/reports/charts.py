@@ -108,23 +108,26 @@ def small_multiples(ledger: Ledger, x_labels: Sequence[str], series: Sequence[tu
 
 def venn(ledger: Ledger, labels: Sequence[str], regions: dict[int, Hashable], width: float = 480) -> Drawing:
     """Two or three circles, outlines only, each region's count written inside it."""
-    d = Drawing(width, 250)
     n = len(labels)
+    d = Drawing(width, 240 if n == 2 else 300)
     r = 78
     cx = width / 2
     if n == 2:
-        centres = [(cx - 48, 125), (cx + 48, 125)]
+        centres = [(cx - 48, 110), (cx + 48, 110)]
     else:
-        centres = [(cx - 50, 150), (cx + 50, 150), (cx, 68)]
+        centres = [(cx - 50, 200), (cx + 50, 200), (cx, 115)]
     fills = [colors.Color(0.85, 0.85, 0.85, alpha=0.45), colors.Color(0.6, 0.6, 0.6, alpha=0.3),
              colors.Color(0.4, 0.4, 0.4, alpha=0.2)]  # fmt: skip
     for (x, y), fill in zip(centres, fills):
         d.add(Circle(x, y, r, fillColor=fill, strokeColor=INK, strokeWidth=1))
+    # Names outside the circles: the first two above and beside them, the third below its circle.
+    room = width / 2 - 50 - r - 12
     for i, ((x, y), label) in enumerate(zip(centres, labels)):
-        lx = x + (-r - 8 if i == 0 else r + 8 if i == 1 else 0)
-        ly = y + (r * 0.75 if i < 2 else -r - 14)
+        lx = x + (-r * 0.55 if i == 0 else r * 0.55 if i == 1 else 0)
+        ly = y + (r + 8 if i < 2 else -r - 14)
         anchor = "end" if i == 0 else "start" if i == 1 else "middle"
-        d.add(String(lx, ly, label, fontName=BOLD, fontSize=9, textAnchor=anchor))
+        d.add(String(lx, ly, _fit(label, 9, room + r * 0.45 if i < 2 else width), fontName=BOLD, fontSize=9,
+                     textAnchor=anchor))
 
     def text(mask: int) -> str:
         key = regions.get(mask)
@@ -133,10 +136,10 @@ def venn(ledger: Ledger, labels: Sequence[str], regions: dict[int, Hashable], wi
         return ledger.text(key)
 
     if n == 2:
-        spots = {1: (cx - 85, 120), 2: (cx + 85, 120), 3: (cx, 120)}
+        spots = {1: (cx - 85, 106), 2: (cx + 85, 106), 3: (cx, 106)}
     else:
-        spots = {1: (cx - 95, 165), 2: (cx + 95, 165), 4: (cx, 30), 3: (cx, 185), 5: (cx - 55, 90),
-                 6: (cx + 55, 90), 7: (cx, 125)}  # fmt: skip
+        spots = {1: (cx - 95, 215), 2: (cx + 95, 215), 4: (cx, 75), 3: (cx, 235), 5: (cx - 55, 140),
+                 6: (cx + 55, 140), 7: (cx, 175)}  # fmt: skip
     for mask, (x, y) in spots.items():
         d.add(String(x, y, text(mask), fontName=BOLD, fontSize=10, textAnchor="middle"))
     return d

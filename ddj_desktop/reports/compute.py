@@ -262,29 +262,35 @@ class _Builder:
                                  "the people whom coordination between agencies could help"))
         blocks: list[Table | Chart | str] = [table]
         names = [s.display_name for s in self.sources]
-        if 2 <= n <= 3:
-            blocks.insert(0, Chart("venn", "Overlap between the systems (people)", {
-                "labels": names, "regions": {r: ("region", r) for r in range(1, 1 << n)}}))
-        elif n > 3:
-            blocks.insert(0, Chart("upset", "Which systems people share (largest combinations)", {
-                "labels": names, "regions": [(r, region_keys[r]) for r in published], "more": len(rest)}))
+        if n >= 2:
             combos = Table("overlap_combinations", "People per combination of systems",
                            ["Systems (only these)", "People (count)", "Share of people (%)"],
-                           note=f"Combinations of {ledger.threshold} people or fewer, and any beyond the 15 largest, "
-                           "are counted together.")  # fmt: skip
+                           note="Each person is counted in exactly one row: the systems they appear in, and no "
+                           "others." + (f" Combinations of {ledger.threshold} people or fewer, and any beyond the 15 "
+                                        "largest, are counted together." if n > 3 else ""))  # fmt: skip
             for r in published:
                 label = " + ".join(s.display_name for s in self.sources if r >> s.index & 1)
-                combos.add(label, Count(region_keys[r]), Rate(region_keys[r], self.total_people.key))
+                combos.add(label + (" only" if bin(r).count("1") == 1 else ""), Count(region_keys[r]),
+                           Rate(region_keys[r], self.total_people.key))
             if rest:
                 combos.add(f"All other combinations ({len(rest)})", Count(("region", "other")),
                            Rate(("region", "other"), self.total_people.key))
             combos.add("All people", self.total_people, "100")
             combos.total_rows = 1
-            blocks.insert(1, combos)
-        self.sections.append(Section(
-            "Overlap between systems",
-            "How many people appear in more than one system in the period. Each bar is one combination of systems "
-            "(the dots below it); each person is counted in exactly one combination.", blocks))
+            blocks.insert(0, combos)
+        if 2 <= n <= 3:
+            blocks.insert(0, Chart("venn", "Overlap between the systems (people)", {
+                "labels": names, "regions": {r: ("region", r) for r in range(1, 1 << n)}}))
+            intro = ("How many people appear in more than one system in the period. Each circle is one system; "
+                     "the number in each part of the diagram is the people seen by exactly those systems, so each "
+                     "person is counted once.")
+        else:
+            if n > 3:
+                blocks.insert(0, Chart("upset", "Which systems people share (largest combinations)", {
+                    "labels": names, "regions": [(r, region_keys[r]) for r in published], "more": len(rest)}))
+            intro = ("How many people appear in more than one system in the period. Each bar is one combination of "
+                     "systems (the dots below it); each person is counted in exactly one combination.")
+        self.sections.append(Section("Overlap between systems", intro, blocks))
 
     def trends(self) -> None:
         ev, ledger = self.ev, self.ledger

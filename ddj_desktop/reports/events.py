@@ -6,13 +6,17 @@ free text; a person is only a row number here.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ddj_desktop.reports.settings import RACE_GROUPS
+from ddj_desktop.utilizers.events import BLANK, EventTable, table_from_columns
 
 MISSING = -(10**6)  # a day number meaning "no date"
 EPOCH = dt.date(1970, 1, 1)
@@ -88,6 +92,7 @@ class EventColumns:
     linked: bool  # whether any record has a person ID (linkage has run)
     sources: list[SourceMeta]
     person_ids: np.ndarray  # the store's person ID of each row number (negative: an unlinked record's -id)
+    rule_events: EventTable | None = None  # a frequent-utilizer rule's event table, read in the same pass
 
     def __len__(self) -> int:
         return len(self.person)
@@ -100,8 +105,10 @@ class EventColumns:
         return day_date(max(days)) if days else None
 
 
-def load(session: Session) -> EventColumns:
-    """Every record of the store as columns, in one SQL pass."""
+def load(session: Session, rule_fields: Iterable[str] | None = None, *, rule_dob: bool = False) -> EventColumns:
+    """Every record of the store as columns, in one SQL pass. With `rule_fields` (the event attributes a
+    frequent-utilizer rule filters on, and "event_type" if it does; possibly none) the same pass also gives the
+    rule's event table (`rule_events`): the records are decrypted and read once for report and cohort alike."""
     source_rows = session.execute(text("SELECT id, name, display_name, intercept FROM source")).all()
     # Systems in Sequential Intercept order (0 community ... 5 community corrections, unknown last), then by name.
     source_rows.sort(key=lambda r: (r[3] if r[3] is not None else 99, r[1]))
@@ -111,14 +118,26 @@ def load(session: Session) -> EventColumns:
         smi_sources=smi_sources, smi=_SHIFT_SMI, race=_RACE_SQL, race_shift=_SHIFT_RACE, sex=_SHIFT_SEX,
         born=_SHIFT_BORN, filled=_SHIFT_FILLED,
     )  # fmt: skip
+    fields = set(rule_fields) if rule_fields is not None else None
+    keys = sorted(fields - {"event_type"}) if fields is not None else None
+    texts = (["event_type"] if fields and "event_type" in fields else []) + (keys or [])
+    if keys is not None:
+        extra = ["id", _DAY_SQL.format("dob", MISSING) if rule_dob else "0"]
+        extra += ["event_type"] * (texts[:1] == ["event_type"]) + ["json_extract(attributes, ?)"] * len(keys)
+        query = query.replace("\nFROM record", ", " + ", ".join(extra) + "\nFROM record ORDER BY id")
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    coded: dict[str, tuple[dict[Any, int], list[np.ndarray]]] = {}
     try:
-        cursor.execute(query)
-        rows = cursor.fetchall()
+        if keys is None:
+            cursor.execute(query)
+            rows = cursor.fetchall()
+            table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+            del rows
+        else:
+            cursor.execute(query, ['$."' + key.replace('"', '\\"') + '"' for key in keys])
+            table, coded = _read_with_rule_columns(cursor, texts)
     finally:
         cursor.close()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
-    del rows
     packed = table[:, 3]
     by_id = np.zeros(max((r[0] for r in source_rows), default=0) + 1, dtype=np.int16)
     for index, row in enumerate(source_rows):
@@ -138,12 +157,46 @@ def load(session: Session) -> EventColumns:
         ))  # fmt: skip
     person_ids, person = np.unique(table[:, 0], return_inverse=True)
     smi = ((packed >> _SHIFT_SMI) & 3).astype(np.int8) - 1
+    rule_events = None
+    if keys is not None:
+        def blank(days: np.ndarray) -> np.ndarray:
+            return np.where(days == MISSING, BLANK, days).astype(np.int32)
+
+        rule_events = table_from_columns(
+            record_id=table[:, 4], person_id=table[:, 0], linked=table[:, 0] > 0, source_id=packed & 255,
+            source_names={int(r[0]): str(r[1]) for r in source_rows}, start=blank(start), end=blank(end),
+            coded=coded, dob=blank(table[:, 5]) if rule_dob else None,
+        )  # fmt: skip
     return EventColumns(
         person=person.astype(np.int32), source=source, start=start, end=end, smi=smi,
         race=((packed >> _SHIFT_RACE) & 15).astype(np.int8), sex=((packed >> _SHIFT_SEX) & 3).astype(np.int8),
         birth_year=((packed >> _SHIFT_BORN) & 4095).astype(np.int16), persons=len(person_ids),
-        linked=bool((person_ids > 0).any()), sources=sources, person_ids=person_ids,
+        linked=bool((person_ids > 0).any()), sources=sources, person_ids=person_ids, rule_events=rule_events,
     )  # fmt: skip
+
+
+def _read_with_rule_columns(cursor: Any, names: list[str], chunk: int = 100_000,
+                            ) -> tuple[np.ndarray, dict[str, tuple[dict[Any, int], list[np.ndarray]]]]:  # fmt: skip
+    """The six number columns as one array, and the text columns after them coded as they stream by."""
+    numbers: list[np.ndarray] = []
+    coded: dict[str, tuple[dict[Any, int], list[np.ndarray]]] = {name: ({}, []) for name in names}
+    collecting = gc.isenabled()
+    gc.disable()  # a million short-lived tuples: the collector would walk them again and again
+    try:
+        while rows := cursor.fetchmany(chunk):
+            columns = list(zip(*rows, strict=True))
+            numbers.append(np.array(columns[:6], dtype=np.int64).T)
+            for name, values in zip(names, columns[6:], strict=True):
+                index, parts = coded[name]
+                parts.append(np.array([-1 if v is None or v == "" else index.setdefault(v, len(index))
+                                       for v in values], dtype=np.int32))
+    finally:
+        if collecting:
+            gc.enable()
+    table = np.concatenate(numbers) if numbers else np.zeros((0, 6), dtype=np.int64)
+    return table, coded
+
+
 def person_mode(person: np.ndarray, code: np.ndarray, persons: int, codes: int) -> np.ndarray:
     """Each person's most frequent known code (code 0 = unknown is ignored; ties go to the lower code)."""
     known = code > 0

@@ -3,6 +3,7 @@ Every page carries the county, the as-of date, the period and "page N of M"."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,14 @@ def _key_figures(content: ReportContent, styles: dict[str, ParagraphStyle]) -> l
 
 def render(content: ReportContent, out: Path) -> int:
     """Write the report to `out` (atomically); returns the number of pages."""
+    data, pages = render_bytes(content)
+    with atomic_output(Path(out), "wb") as handle:
+        handle.write(data)
+    return pages
+
+
+def render_bytes(content: ReportContent) -> tuple[bytes, int]:
+    """The report as the bytes of a PDF file (in memory, nothing written) and its number of pages."""
     _register_fonts()
     styles = _styles()
     story: list[Any] = _cover(content, styles) + _key_figures(content, styles)
@@ -272,9 +281,9 @@ def render(content: ReportContent, out: Path) -> int:
                 story.append(KeepTogether([Paragraph(_escape(block.title), styles["h2"]), drawing]))
             story.append(Spacer(1, 6))
     footer = _Footer(content)
-    with atomic_output(Path(out), "wb") as handle:
-        doc = SimpleDocTemplate(handle, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6,
-                                bottomMargin=MARGIN, title=f"{content.county} — council report",
-                                author="DDJ Desktop", subject="Aggregate counts, small cells suppressed")
-        doc.build(story, canvasmaker=footer.canvas_maker())
-    return footer.total
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6,
+                            bottomMargin=MARGIN, title=f"{content.county} — council report",
+                            author="DDJ Desktop", subject="Aggregate counts, small cells suppressed")
+    doc.build(story, canvasmaker=footer.canvas_maker())
+    return buffer.getvalue(), footer.total

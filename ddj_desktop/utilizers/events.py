@@ -205,35 +205,52 @@ def load_events(session: Session, attribute_keys: Iterable[str] = (), *, with_do
         values = joined(i)
         return np.where(np.isnan(values), BLANK, np.nan_to_num(values)).astype(np.int32)
 
-    record_id, person_id, source_id = joined(0), joined(1), joined(2)
-    start, end = days(4), days(5)
-    keep = (start != BLANK) & ~np.isnan(person_id)
-    person_ids, person = np.unique(person_id[keep].astype(np.int64), return_inverse=True)
-    source_ids, source_code = np.unique(source_id[keep].astype(np.int64), return_inverse=True)
+    person_id = joined(1)
+    linked = ~np.isnan(person_id)
+    return table_from_columns(
+        record_id=joined(0).astype(np.int64), person_id=np.nan_to_num(person_id).astype(np.int64), linked=linked,
+        source_id=joined(2).astype(np.int64), source_names=sources, start=days(4), end=days(5),
+        coded={"event_type": coded[0], **{key: coded[1 + i] for i, key in enumerate(keys)}},
+        dob=days(6) if with_dob else None,
+    )  # fmt: skip
 
-    def categorical(j: int) -> Categorical:
-        index, parts = coded[j]
-        codes = np.concatenate(parts)[keep] if parts else np.zeros(0, dtype=np.int32)
+
+def table_from_columns(*, record_id: np.ndarray, person_id: np.ndarray, linked: np.ndarray, source_id: np.ndarray,
+                       source_names: dict[int, str], start: np.ndarray, end: np.ndarray,
+                       coded: dict[str, tuple[dict[Any, int], list[np.ndarray]]],
+                       dob: np.ndarray | None = None) -> EventTable:  # fmt: skip
+    """The table from columns over every record (dates as day numbers, BLANK for none; `linked` says which records
+    have a person ID) and the text columns coded as they streamed by (`coded`: "event_type" and each attribute, as
+    (value -> code, code chunks); a column not given or not read is all missing). Records without a start or a
+    person are left out and counted."""
+    keep = (start != BLANK) & linked
+    person_ids, person = np.unique(person_id[keep], return_inverse=True)
+    source_ids, source_code = np.unique(source_id[keep], return_inverse=True)
+
+    def categorical(name: str) -> Categorical:
+        index, parts = coded[name]
+        codes = np.concatenate(parts)[keep] if parts else np.full(int(keep.sum()), -1, dtype=np.int32)
         names = [_text(v, True) for v in index]
         merged: dict[str, int] = {}
         remap = np.array([merged.setdefault(name, len(merged)) for name in names] + [-1], dtype=np.int32)
         return Categorical(remap[codes], list(merged))
 
     table = EventTable(
-        record_id=record_id[keep].astype(np.int64),
+        record_id=record_id[keep],
         person=person.astype(np.int32),
         person_ids=person_ids,
         source=source_code.astype(np.int16),
-        source_names=[str(sources[int(i)]) for i in source_ids],
-        event_type=categorical(0),
+        source_names=[str(source_names[int(i)]) for i in source_ids],
+        event_type=categorical("event_type") if "event_type" in coded else Categorical(
+            np.full(int(keep.sum()), -1, dtype=np.int32), []),
         start=start[keep],
         end=end[keep],
-        attributes={key: categorical(1 + i) for i, key in enumerate(keys)},
+        attributes={key: categorical(key) for key in coded if key != "event_type"},
         dropped_without_date=int(np.count_nonzero(start == BLANK)),
-        dropped_without_person=int(np.count_nonzero((start != BLANK) & np.isnan(person_id))),
+        dropped_without_person=int(np.count_nonzero((start != BLANK) & ~linked)),
     )
-    if with_dob:
-        table.dob = person_dob(table.person, days(6)[keep], table.persons)
+    if dob is not None:
+        table.dob = person_dob(table.person, dob[keep], table.persons)
     return table
 
 

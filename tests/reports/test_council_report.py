@@ -8,13 +8,16 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from ddj_desktop import cli, demo
+from ddj_desktop import cli, demo, utilizers
 from ddj_desktop.paths import data_dir
+from ddj_desktop.reports import events
 from ddj_desktop.reports import settings as report_settings
+from ddj_desktop.utilizers import events as utilizer_events
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,8 @@ def test_the_report_has_every_section_with_page_numbers_and_the_as_of_date(count
         assert f"Page {n} of {len(pages)}" in page_text
         assert "Data as of 30 June 2026" in page_text
     assert "Generic DDJ" in text  # the county's rule, named on the cover
+    assert "in at least 2 different systems" in text  # and described in words,
+    assert "[measures" not in text and "at_least" not in text  # not as the TOML it is kept in
     assert "$" in text and "112.50" in text  # bed-day cost at the county's rate
 
 
@@ -132,3 +137,32 @@ def test_cli_sets_the_settings_and_writes_the_report(county, tmp_path: Path, mon
     text = "\n".join(p.extract_text() for p in PdfReader(out).pages)
     assert "Cedar County" in text and "<13" in text and "99.50" in text
     assert cli.run(["report", store, "--from", "2026-07-01", "--to", "2026-06-30", "--out", str(out)]) != 0
+
+
+@pytest.mark.parametrize("template", ["generic_ddj", "bernalillo", "denver_sib", "long_beach", "hennepin_fuse"])
+def test_the_report_pass_reads_the_same_events_and_cohort_as_the_utilizer_list(county, template: str) -> None:
+    ws, *_ = county
+    rule = ws.utilizer_rule(template)
+    fields = rule.attribute_keys() | {"event_type"}
+    with ws.store.reading() as session:
+        ours = events.load(session, fields, rule_dob=True).rule_events
+        theirs = utilizer_events.load_events(session, rule.attribute_keys(), with_dob=True)
+    assert ours is not None and len(ours) == len(theirs) > 1000
+    for name in ("record_id", "person", "person_ids", "source", "start", "end", "dob"):
+        assert np.array_equal(getattr(ours, name), getattr(theirs, name)), name
+    assert ours.source_names == theirs.source_names
+    assert (ours.dropped_without_date, ours.dropped_without_person) == (theirs.dropped_without_date,
+                                                                         theirs.dropped_without_person)
+    for key in ("event_type", *rule.attribute_keys()):
+        a = ours.event_type if key == "event_type" else ours.attributes[key]
+        b = theirs.event_type if key == "event_type" else theirs.attributes[key]
+        decoded_a = [a.values[c] if c >= 0 else None for c in a.codes]
+        decoded_b = [b.values[c] if c >= 0 else None for c in b.codes]
+        assert decoded_a == decoded_b, key
+    as_of = ws.latest_event_date()
+    listed = utilizers.evaluate(rule, theirs, as_of, explain=False)
+    assert utilizers.evaluate(rule, ours, as_of, explain=False).person_ids() == listed.person_ids()
+    # Without "event_type" among the fields the column is not read, and the table says nobody has one.
+    with ws.store.reading() as session:
+        bare = events.load(session, ()).rule_events
+    assert bare is not None and len(bare) == len(theirs) and (bare.event_type.codes == -1).all()
