@@ -737,6 +737,13 @@ class Workspace:
                                     categories, signed) if signed else None
         return (limit[0], limit[1].describe()) if limit else None
 
+    def roi_templates(self) -> list[Any]:
+        """The form templates in forms/ (consent.templates.RoiTemplate: id, version, language, categories ...)."""
+        from ddj_desktop.consent import templates
+
+        self._require("view_summary")
+        return [templates.load_template(name) for name in templates.available_templates()]
+
     def consent_form(self, form: str) -> Any:
         """(person label, template id) of the printed form numbered `form` (ROI-000012); ConsentError if none."""
         from ddj_desktop.consent import register
