@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 
+from ddj_desktop.gui.consent_dialogs import RecordConsentDialog
 from ddj_desktop.gui.main_window import MainWindow
 from ddj_desktop.workspace import Workspace
 from tests.consent.conftest import county, maria  # noqa: F401  (fixtures: the sample county's store, María)
@@ -102,3 +103,15 @@ def test_expiring_soon_list_on_the_page_and_home(qtbot, county: Workspace, maria
     assert page.consents.rowCount() == 1 and page.consents.index(0, 1).data() == "expiring"
     if SHOTS:
         window.grab().save(str(Path(SHOTS) / "consents_page.png"))
+
+
+def test_a_person_page_opens_the_dialog_for_that_person(qtbot, county: Workspace, maria: str) -> None:  # noqa: F811
+    window = _window(qtbot, county)
+    people = window.show_page("People")
+    assert not people.consent_button.isEnabled()
+    people.show_person(maria)
+    qtbot.mouseClick(people.consent_button, Qt.MouseButton.LeftButton)
+    assert window.current_page().title == "Forms & consents"
+    dialog = next(w for w in window.current_page().findChildren(RecordConsentDialog) if w.isVisible())
+    assert dialog.person.text() == maria
+    dialog.reject()
