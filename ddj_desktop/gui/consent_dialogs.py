@@ -295,3 +295,60 @@ class RevokeConsentDialog(QDialog):
             self.problem.setText(err.message)
             return
         self.accept()
+
+
+class DiscloseDialog(QDialog):
+    """Send a person's records to one party under their consent: the party, the categories, the file; refused
+    (and audited) unless an active consent covers them."""
+
+    def __init__(self, workspace: Workspace, consent: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Disclose records of {consent.person}")
+        self.workspace, self.consent = workspace, consent
+        self.result_: Any = None
+        county = workspace.county_settings()
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Under consent <b>#{consent.id}</b> ({consent.status}), or any other active consent "
+                                f"of {consent.person} that covers it. Records with 42 CFR Part 2 data carry the "
+                                "42 CFR 2.32 notice and a copy of the consent."))
+        form = QFormLayout()
+        self.party = QComboBox()
+        for p in county.parties:
+            if p.key in {b for _, b in consent.pairs}:
+                self.party.addItem(f"{p.name} ({p.key})", p.key)
+        form.addRow("&To:", self.party)
+        layout.addLayout(form)
+        box = QGroupBox("Information to send")
+        inner = QVBoxLayout(box)
+        self.categories: dict[str, QCheckBox] = {}
+        for c in consent.categories:
+            self.categories[c["key"]] = QCheckBox(c["key"])
+            inner.addWidget(self.categories[c["key"]])
+        layout.addWidget(box)
+        self.problem = QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #9c2b00")
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = buttons.addButton("&Write the disclosure...", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        from ddj_desktop.gui.messages import messages
+
+        categories = [k for k, box in self.categories.items() if box.isChecked()]
+        if not categories:
+            self.problem.setText("Tick the information to send.")
+            return
+        out = messages().save_file(self, "Save the disclosure", f"{self.consent.person} to {self.party.currentData()}"
+                                   ".pdf", "PDF (*.pdf)")
+        if out is None:
+            return
+        try:
+            self.result_ = self.workspace.disclose(self.consent.person, self.party.currentData(), categories, out)
+        except DdjError as err:
+            self.problem.setText(err.message)
+            return
+        self.accept()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
-from ddj_desktop.gui.consent_dialogs import RecordConsentDialog, RevokeConsentDialog
+from ddj_desktop.gui.consent_dialogs import DiscloseDialog, RecordConsentDialog, RevokeConsentDialog
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
 from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
@@ -73,9 +73,12 @@ class ConsentsPage(Page):
         self.revoke_button = QPushButton("Re&voke...")
         self.revoke_button.setToolTip("Record that the selected consent was revoked (in writing)")
         self.revoke_button.clicked.connect(self.revoke_selected)
+        self.disclose_button = QPushButton("&Disclose...")
+        self.disclose_button.setToolTip("Send the person's records to a party, under the selected consent")
+        self.disclose_button.clicked.connect(self.disclose_selected)
         self.expiring_only = QCheckBox("Only those &expiring soon")
         self.expiring_only.toggled.connect(self.refresh)
-        for widget in (self.record_button, self.revoke_button, self.expiring_only):
+        for widget in (self.record_button, self.revoke_button, self.disclose_button, self.expiring_only):
             actions.addWidget(widget)
         actions.addStretch(1)
         self.layout_.addLayout(actions)
@@ -147,6 +150,7 @@ class ConsentsPage(Page):
     def _update_buttons(self) -> None:
         chosen = self.selected_consent()
         self.revoke_button.setEnabled(chosen is not None and chosen.status not in ("revoked",))
+        self.disclose_button.setEnabled(chosen is not None and chosen.status in ("active", "expiring"))
 
     def record_consent(self, person: str | None = None) -> RecordConsentDialog:
         """The dialog recording a signed form (of `person`), shown; the list is refreshed once it is recorded."""
@@ -177,3 +181,18 @@ class ConsentsPage(Page):
         info = dialog.revoked
         self.window_.status(f"Consent #{info.id} of {info.person} revoked from {info.revoked_on} "
                             f"({info.revocation_method}).")
+
+    def disclose_selected(self) -> DiscloseDialog | None:
+        consent = self.selected_consent()
+        if consent is None:
+            return None
+        dialog = DiscloseDialog(self.workspace, consent, self)
+        dialog.finished.connect(lambda result: self._disclosed(dialog) if result == QDialog.DialogCode.Accepted
+                                else None)
+        dialog.open()
+        return dialog
+
+    def _disclosed(self, dialog: DiscloseDialog) -> None:
+        r = dialog.result_
+        notice = " with the 42 CFR 2.32 notice" if r.part2 else ""
+        self.window_.status(f"Wrote {r.records} records of {r.person} for {r.party} to {r.file.name}{notice}.")

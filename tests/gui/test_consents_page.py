@@ -61,7 +61,15 @@ def test_record_a_signed_form_in_the_dialog_then_revoke_it(qtbot, county: Worksp
     assert "sheriff→ddj" in page.consents.index(0, 6).data()
 
     page.view.selectRow(0)
-    assert page.revoke_button.isEnabled()
+    assert page.revoke_button.isEnabled() and page.disclose_button.isEnabled()
+    send = page.disclose_selected()
+    assert [send.party.itemData(i) for i in range(send.party.count())] == ["ddj"]  # the only receiving party
+    send.categories["jail"].setChecked(True)
+    shown.file_to_save = tmp_path / "to-ddj.pdf"
+    qtbot.mouseClick(send.send_button, Qt.MouseButton.LeftButton)
+    assert send.result_ is not None, send.problem.text()
+    assert send.result_.records == 1 and (tmp_path / "to-ddj.pdf").exists()  # B2 only: jail from 2024-03-01
+    assert "Wrote 1 records" in window.message.text()
     revoke = page.revoke_selected()
     revoke.method.setCurrentText("letter")
     if SHOTS:
@@ -94,9 +102,9 @@ def test_expiring_soon_list_on_the_page_and_home(qtbot, county: Workspace, maria
     window = _window(qtbot, county)
     home = window.show_page("Home")
     home.refresh()
-    assert "1 consent expire soon" in home.attention.text()
-    page = window.show_page("Forms & consents")
     soon = (today + dt.timedelta(days=10)).isoformat()
+    assert "1 consent expire soon" in home.attention.text() and f"{maria} on {soon}" in home.attention.text()
+    page = window.show_page("Forms & consents")
     assert "1 expiring soon" in page.summary.text() and f"{maria} (#1) ends {soon}" in page.summary.text()
     assert page.consents.rowCount() == 2
     page.expiring_only.setChecked(True)
