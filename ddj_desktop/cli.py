@@ -460,15 +460,21 @@ def cmd_consents(args: argparse.Namespace) -> int:
             artifact = None
             if args.signed_file:
                 artifact = (Path(args.signed_file).name, Path(args.signed_file).read_bytes())
+            if not args.pairs and not (args.disclosing and args.receiving):
+                raise DdjError("Say who may share with whom: --pairs SHARING:RECEIVING,... (the initialled boxes of "
+                               "the form's grid), or --disclosing and --receiving.")
             info = ws.record_consent(
-                args.person, form=args.form, template=args.template, disclosing=_split(args.disclosing),
-                receiving=_split(args.receiving), categories=_split(args.categories), purposes=_split(args.purposes),
+                args.person, form=args.form, template=args.template, pairs=_split(args.pairs or ""),
+                disclosing=_split(args.disclosing or ""), receiving=_split(args.receiving or ""),
+                categories=_split(args.categories), purposes=_split(args.purposes),
                 signed_on=args.signed, expires_on=args.expires, expiry_event=args.expiry_event,
                 representative=args.representative, representative_authority=args.authority, artifact=artifact,
                 note=args.note,
             )  # fmt: skip
             print(f"Recorded consent #{info.id} for {info.person} ({info.template_id} {info.template_version}), "
                   f"{info.status}, ends {info.expires_on or info.expiry_event}.")
+            for line in info.notes:
+                print(f"  {line}")
         elif args.action == "revoke":
             info = ws.revoke_consent(args.consent, on=args.on, method=args.method, note=args.note)
             print(f"Consent #{info.id} of {info.person} revoked from {info.revoked_on} ({info.revocation_method}). "
@@ -751,8 +757,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--person", required=True, metavar="ID")
     r.add_argument("--form", metavar="ROI-NUMBER", help="the number printed on the signed form")
     r.add_argument("--template", metavar="NAME", help="the template, when the form had no number")
-    r.add_argument("--disclosing", required=True, metavar="PARTIES", help="parties initialled 'may share' (a,b)")
-    r.add_argument("--receiving", required=True, metavar="PARTIES", help="parties initialled 'may receive'")
+    r.add_argument("--pairs", metavar="PAIRS", help="the initialled boxes of the form's grid, each SHARING:RECEIVING "
+                   "(sheriff:ddj,bh:ddj)")
+    r.add_argument("--disclosing", metavar="PARTIES", help="instead of --pairs: every one of these parties (a,b) ...")
+    r.add_argument("--receiving", metavar="PARTIES", help="... may share with every one of these")
     r.add_argument("--categories", required=True, metavar="LIST",
                    help="categories checked, each optionally with dates: jail,hmis:2024-01-01..2025-12-31")
     r.add_argument("--purposes", required=True, metavar="LIST", help="purposes checked (or other:TEXT)")

@@ -714,15 +714,43 @@ class Workspace:
         with self.store.session() as session:
             if template is None and not details.get("form"):
                 template = templates.load_template(register.require_settings(session).default_template)
-            consent = register.record(session, person_id=person_id, template=template, user=self.user_name,
-                                      today=today, **details)
+            consent, notes = register.record(session, person_id=person_id, template=template, user=self.user_name,
+                                             today=today, **details)
             self._audit(session, "consent", consent=consent.id, person=person_label(person_id),
                         template=consent.template_id, version=consent.template_version,
-                        disclosing=consent.disclosing, receiving=consent.receiving,
+                        disclosing=consent.disclosing, receiving=consent.receiving, pairs=consent.pairs,
                         categories=[c["key"] for c in consent.categories], signed_on=consent.signed_on,
                         expires_on=consent.expires_on, artifact_sha256=consent.artifact_sha256)
             return register.info(consent, today, register.require_settings(session).expiring_days,
-                                 person_label(person_id))
+                                 person_label(person_id), notes)
+
+    def consent_limit(self, template: str | None, categories: list[str], signed_on: Any) -> tuple[Any, str] | None:
+        """(last day, the state's limit as words) for a consent on `template` covering `categories`, signed on
+        `signed_on`, under the county's maximum durations; None when no limit applies."""
+        from ddj_desktop.consent import register, templates
+
+        self._require("view_summary")
+        signed = register.parse_date(signed_on, "signing date")
+        with self.store.reading() as session:
+            county = register.require_settings(session)
+        limit = register.latest_end(county, templates.load_template(template or county.default_template),
+                                    categories, signed) if signed else None
+        return (limit[0], limit[1].describe()) if limit else None
+
+    def roi_templates(self) -> list[Any]:
+        """The form templates in forms/ (consent.templates.RoiTemplate: id, version, language, categories ...)."""
+        from ddj_desktop.consent import templates
+
+        self._require("view_summary")
+        return [templates.load_template(name) for name in templates.available_templates()]
+
+    def consent_form(self, form: str) -> Any:
+        """(person label, template id) of the printed form numbered `form` (ROI-000012); ConsentError if none."""
+        from ddj_desktop.consent import register
+
+        self._require("view_identity")
+        with self.store.reading() as session:
+            return register.printed_form(session, form)
 
     def revoke_consent(self, consent_id: int, *, on: Any = None, method: str, note: str | None = None,
                        today: Any = None) -> Any:

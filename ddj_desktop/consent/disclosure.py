@@ -115,8 +115,7 @@ def _content(identity, recipient, categories, kept, consent, template, county, o
         ("Signed", consent.signed_on),
         ("Ends", consent.expires_on or consent.expiry_event or "—"),
         ("Status on " + on.isoformat(), consent.status),
-        ("May share", "; ".join(parties.get(k, k) for k in consent.disclosing)),
-        ("May receive", "; ".join(parties.get(k, k) for k in consent.receiving)),
+        ("Who may share with whom", "; ".join(f"{parties.get(a, a)} → {parties.get(b, b)}" for a, b in consent.pairs)),
         ("Information", "; ".join(
             label.get(c["key"], c["key"]) + (f" ({c.get('from') or '…'} to {c.get('to') or '…'})"
                                               if c.get("from") or c.get("to") else "")

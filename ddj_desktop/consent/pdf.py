@@ -82,6 +82,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "note": ParagraphStyle("note", parent=body, fontName="DejaVu-Oblique", fontSize=8.8, leading=11.5,
                                textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=11.2, spaceAfter=0),
+        "gridrow": ParagraphStyle("gridrow", parent=body, fontSize=8.5, leading=9.4, spaceAfter=0),
         "cellbold": ParagraphStyle("cellbold", parent=body, fontName="DejaVu-Bold", fontSize=9.2, leading=11.2,
                                    spaceAfter=0),
         "head": ParagraphStyle("head", parent=body, fontName="DejaVu-Bold", fontSize=8, leading=10,
@@ -229,10 +230,89 @@ class FormInput:
     identity: PersonIdentity
 
 
+GRID_COLUMNS = 8  # receiving parties per grid table; more parties continue in a second table below
+DEFAULT_LABELS = {
+    "max_duration": "State limit: for {what}, this authorization ends no later than {limit} after the date you "
+                    "sign it, even if a later date is written above.",
+    "max_all": "all information", "days": "{n} days", "months": "{n} months",
+}  # fmt: skip
+
+
+def share_field(disclosing: str, receiving: str) -> str:
+    """The name of the grid's box where the client initials that `disclosing` may share with `receiving`."""
+    return f"share_{disclosing}_to_{receiving}"
+
+
+def party_grid(t: RoiTemplate, county: CountySettings, f: Callable[[str], str]) -> list[Flowable]:
+    """The disclosing x receiving grid: a row per party that may share, a column per party that may receive, an
+    initials box in each cell (none where a party meets itself); numbered, so a row and its column are found."""
+    parties = list(county.parties)
+    number = {p.key: i + 1 for i, p in enumerate(parties)}
+    tables: list[Flowable] = []
+    for start in range(0, len(parties), GRID_COLUMNS):
+        columns = parties[start:start + GRID_COLUMNS]
+        col = min(0.85 * inch, (WIDTH - 2.05 * inch) / len(columns))
+        label_w = WIDTH - col * len(columns)
+        # Column headings: as large as lets every word fit its column whole (no word broken across lines).
+        words = [w for c in columns for w in c.heading.split()]
+        size = min(7.6, *((col - 5) / pdfmetrics.stringWidth(w, "DejaVu-Bold", 1) for w in words))
+        head = ParagraphStyle("gridhead", parent=_styles()["head"], fontSize=max(size, 5.5),
+                              leading=max(size, 5.5) * 1.18, alignment=1)
+        rows: list[list[Any]] = [
+            ["", P(t.label("may_receive"), "head"), *([""] * (len(columns) - 1))],
+            [P(t.label("may_disclose"), "head"),
+             *(Paragraph(f"<font size='8.5'>{number[c.key]}</font><br/>{escape(c.heading)}", head) for c in columns)],
+        ]
+        for row in parties:
+            name = Paragraph(f"<b>{number[row.key]}&nbsp;&nbsp;{escape(row.heading)}</b>" + (
+                f"<br/><font size='7' color='#444444'>{escape(row.name)}</font>" if row.name != row.heading else ""),
+                _styles()["gridrow"])
+            cells: list[Any] = [name]
+            for c in columns:
+                if c.key == row.key:
+                    cells.append(Paragraph("—", ParagraphStyle("diagonal", parent=_styles()["small"], alignment=1)))
+                else:
+                    cells.append(Field(f(share_field(row.key, c.key)), min(col - 10, 0.55 * inch), 15, max_length=6,
+                                       tooltip=f"{row.name} → {c.name}"))
+            rows.append(cells)
+        table = Table(rows, colWidths=[label_w, *([col] * len(columns))], repeatRows=2)
+        style: list[tuple[Any, ...]] = [
+            ("SPAN", (1, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#4a6a8a")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("VALIGN", (0, 1), (-1, 1), "BOTTOM"),
+            ("ALIGN", (1, 0), (-1, -1), "CENTER"), ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5), ("LEFTPADDING", (0, 0), (0, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("LINEBELOW", (0, 2), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
+            ("LINEAFTER", (0, 2), (-2, -1), 0.4, colors.HexColor("#c9d2dc")),
+        ]  # fmt: skip
+        style += [("BACKGROUND", (0, r), (-1, r), SHADE) for r in range(3, len(rows), 2)]
+        style += [("BACKGROUND", (1 + i, 2 + parties.index(c)), (1 + i, 2 + parties.index(c)),
+                   colors.HexColor("#d5d9de")) for i, c in enumerate(columns)]
+        table.setStyle(TableStyle(style))
+        tables += [table, Spacer(1, 6)]
+    return tables
+
+
+def duration_limits(t: RoiTemplate, county: CountySettings) -> list[str]:
+    """The state's maximum durations that apply to this template, as sentences in the form's language."""
+    def label(key: str, **values: Any) -> str:
+        return (t.labels.get(key) or DEFAULT_LABELS[key]).format(**values)
+
+    out = []
+    for limit in county.limits(t.id, t.name, None):
+        names = [c.label.split(":")[0] for c in t.categories if c.key in limit.categories]
+        if limit.categories and not names:
+            continue  # a limit for categories this template does not have
+        span = label("days", n=limit.days) if limit.days is not None else label("months", n=limit.months)
+        out.append(label("max_duration", what="; ".join(names) if names else label("max_all"), limit=span))
+    return out
+
+
 # -- the ROI form ------------------------------------------------------------------------------------------------
 def roi_story(form: FormInput, template: RoiTemplate, county: CountySettings, prefix: str = "") -> list[Flowable]:
     """The flowables of one filled ROI form. Field names start with `prefix` (for combined batches)."""
     t, lang, ident = template, template.language, form.identity
+    county = county.in_language(lang)
     values = county.placeholders()
 
     def s(key: str) -> str:
@@ -277,19 +357,9 @@ def roi_story(form: FormInput, template: RoiTemplate, county: CountySettings, pr
     ]))  # fmt: skip
     story += [section(1, t.label("about")), who]
 
-    # 2. Parties: each agency, with initials for sharing and for receiving.
-    col = 1.25 * inch
-    rows: list[list[Any]] = [[P(t.label("party"), "head"), P(t.label("may_disclose"), "head"),
-                              P(t.label("may_receive"), "head")]]
-    for party in county.parties:
-        name = Paragraph(f"<b>{escape(party.name)}</b>" + (f"<br/><font size='7.8' color='#555555'>"
-                         f"{escape(party.role)}</font>" if party.role else ""), _styles()["cell"])
-        rows.append([name, Field(f(f"party_{party.key}_disclose"), 0.9 * inch, 17, max_length=6,
-                                 tooltip=f"{party.name}: {t.label('may_disclose')}"),
-                     Field(f(f"party_{party.key}_receive"), 0.9 * inch, 17, max_length=6,
-                           tooltip=f"{party.name}: {t.label('may_receive')}")])
-    story += [CondPageBreak(2.2 * inch), section(2, t.label("parties_heading")), P(s("parties")),
-              grid(rows, [WIDTH - 2 * col, col, col])]
+    # 2. Parties: a grid of who may share (rows) with whom (columns), a box for initials in each.
+    grids = party_grid(t, county, f)
+    story += [KeepTogether([section(2, t.label("parties_heading")), P(s("parties")), grids[0]]), *grids[1:]]
 
     # 3. Information categories with date ranges.
     rows = [[P("", "head"), P(t.label("category"), "head"), P(t.label("date_from"), "head"),
@@ -321,7 +391,8 @@ def roi_story(form: FormInput, template: RoiTemplate, county: CountySettings, pr
                    P(t.label("expiration_event"), "cell"), Field(f("expiry_event"), 2.7 * inch, 16)]],
                  colWidths=[1.25 * inch, 1.35 * inch, 1.9 * inch, None])
     ends.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    story += [KeepTogether([section(5, t.label("expiration_heading")), P(s("expiration")), ends])]
+    limits = [P(text, "note") for text in duration_limits(t, county)]
+    story += [KeepTogether([section(5, t.label("expiration_heading")), P(s("expiration")), ends, *limits])]
 
     # 6. Rights and required statements.
     rights = ["revocation", "conditioning", "redisclosure"]
@@ -331,7 +402,8 @@ def roi_story(form: FormInput, template: RoiTemplate, county: CountySettings, pr
         rights += ["tpo_refusal", "tpo_redisclosure"]
     rights.append("copy")
     story += [CondPageBreak(1.6 * inch), section(6, t.label("rights_heading"))]
-    story += [Paragraph("•&nbsp;&nbsp;" + escape(s(key)), _styles()["rights"]) for key in rights]
+    # each statement whole on one page: a right read across a page break is easily misread
+    story += [KeepTogether([Paragraph("•&nbsp;&nbsp;" + escape(s(key)), _styles()["rights"])]) for key in rights]
 
     # 7. State addendum (the county's text replaces the template's).
     addendum = county.state_addendum or s("state_addendum")

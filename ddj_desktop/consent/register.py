@@ -1,5 +1,9 @@
 """The consent register: signed forms, revocations, status on the day of use, and disclosures under a consent.
 
+Who may share with whom is a set of (disclosing party, receiving party) pairs: the boxes of the form's grid that
+the client initialled. Consents recorded before the grid (no pairs stored) allow every disclosing party to share
+with every receiving party, as their form said.
+
 Status is computed, never stored: on a given day a consent is `revoked` (from the day its written revocation was
 received), `expired` (after its end date), `expiring` (active, ending within the county's warning period, 30 days
 by default) or `active`. A revocation applies going forward only: earlier disclosures stay in the register and in
@@ -10,14 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ddj_desktop.consent import templates
-from ddj_desktop.consent.settings import CountySettings, from_dict
+from ddj_desktop.consent.settings import CountySettings, MaxDuration, from_dict
 from ddj_desktop.consent.templates import RoiTemplate
 from ddj_desktop.errors import DdjError
 from ddj_desktop.governance.users import now
@@ -26,7 +32,6 @@ from ddj_desktop.store.models import Person as PersonRow
 
 STATUSES = ("active", "expiring", "expired", "revoked")
 REVOCATION_METHODS = ("letter", "revocation form", "email", "in person", "verbal", "other")
-DEFAULT_DURATION_DAYS = 365  # the shipped templates: "it ends one year after the date you sign it"
 
 
 class ConsentError(DdjError):
@@ -53,6 +58,8 @@ class ConsentInfo:
     artifact_sha256: str | None
     status: str
     days_left: int | None  # until expires_on, on the day asked
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (disclosing, receiving) party keys
+    notes: tuple[str, ...] = ()  # what recording it changed or assumed (an end date capped by state law ...)
 
 
 def form_number(form_id: int) -> str:
@@ -123,6 +130,16 @@ def new_form(session: Session, person_id: int, template: RoiTemplate, user: str)
     return form
 
 
+def printed_form(session: Session, number: str) -> tuple[str, str, str]:
+    """(person P000123, template id, template version) of the printed form `number`; ConsentError if none."""
+    form = session.get(RoiForm, parse_form_number(number))
+    if form is None:
+        raise ConsentError(f"There is no form {number} in the store.",
+                           hint="The number is printed at the top right of each page of the form.")
+    text = session.get(RoiTemplateText, form.template_sha256)
+    return f"P{form.person_id:06d}", text.template_id if text else "", text.version if text else ""
+
+
 # -- status --------------------------------------------------------------------------------------------------
 def status_on(consent: Consent, on: dt.date, soon_days: int) -> tuple[str, int | None]:
     """(status, days until the end date) of `consent` on day `on`."""
@@ -136,15 +153,48 @@ def status_on(consent: Consent, on: dt.date, soon_days: int) -> tuple[str, int |
     return "active", None
 
 
-def info(consent: Consent, on: dt.date, soon_days: int, label: str) -> ConsentInfo:
+def allowed_pairs(consent: Consent) -> set[tuple[str, str]]:
+    """The (disclosing, receiving) pairs `consent` allows; a consent recorded before the grid: every pair."""
+    if consent.pairs is None:
+        return set(itertools.product(consent.disclosing, consent.receiving))
+    return {(a, b) for a, b in consent.pairs}
+
+
+def info(consent: Consent, on: dt.date, soon_days: int, label: str, notes: Iterable[str] = ()) -> ConsentInfo:
     state, days = status_on(consent, on, soon_days)
     return ConsentInfo(
         consent.id, label, consent.template_id, consent.template_version,
         form_number(consent.form_id) if consent.form_id else None, list(consent.disclosing),
         list(consent.receiving), list(consent.categories), list(consent.purposes), consent.part2, consent.signed_on,
         consent.expires_on, consent.expiry_event, consent.revoked_on, consent.revocation_method,
-        consent.artifact_sha256, state, days,
+        consent.artifact_sha256, state, days, sorted(allowed_pairs(consent)), tuple(notes),
     )  # fmt: skip
+
+
+def parse_pairs(pairs: Iterable[str | tuple[str, str] | list[str]]) -> list[tuple[str, str]]:
+    """Pairs given as ("sheriff", "ddj") or "sheriff:ddj"; ConsentError for one that is neither."""
+    out = []
+    for pair in pairs:
+        if isinstance(pair, str):
+            a, sep, b = pair.partition(":")
+            if not sep:
+                raise ConsentError(f"{pair!r} is not a pair of parties.",
+                                   hint="Write each box of the grid as SHARING:RECEIVING, e.g. sheriff:ddj.")
+        else:
+            a, b = pair
+        out.append((a.strip().lower(), b.strip().lower()))
+    return out
+
+
+# -- the state's maximum durations -----------------------------------------------------------------------------
+def latest_end(county: CountySettings, template: RoiTemplate, categories: Iterable[str],
+               signed: dt.date) -> tuple[dt.date, MaxDuration] | None:
+    """The last day a consent on `template` covering `categories`, signed on `signed`, may hold under the county's
+    maximum durations, with the limit that sets it; None if no limit applies."""
+    limits = county.limits(template.id, template.name, set(categories))
+    if not limits:
+        return None
+    return min(((m.last_day(signed), m) for m in limits), key=lambda item: item[0])
 
 
 # -- recording -------------------------------------------------------------------------------------------------
@@ -154,8 +204,9 @@ def record(
     person_id: int,
     template: RoiTemplate | None,
     form: str | None,
-    disclosing: list[str],
-    receiving: list[str],
+    disclosing: list[str] | None = None,
+    receiving: list[str] | None = None,
+    pairs: Iterable[str | tuple[str, str] | list[str]] | None = None,
     categories: list[str] | list[dict[str, Any]],
     purposes: list[str],
     signed_on: str | dt.date,
@@ -167,8 +218,13 @@ def record(
     note: str | None,
     user: str,
     today: dt.date,
-) -> Consent:
-    """Record a signed form; ConsentError says what does not hold together."""
+) -> tuple[Consent, list[str]]:
+    """Record a signed form: the consent and notes on what was assumed (an end date set by the state's maximum).
+
+    Who may share with whom is `pairs` (the initialled boxes of the grid); without pairs, every `disclosing` party
+    may share with every other party of `receiving`. ConsentError says what does not hold together, and refuses
+    an end date beyond the state's maximum duration (saying the latest date allowed).
+    """
     county = require_settings(session)
     form_row = None
     if form:
@@ -183,13 +239,23 @@ def record(
     if session.get(PersonRow, person_id) is None:
         raise ConsentError(f"There is no person P{person_id:06d} in the store.")
     problems: list[str] = []
+    notes: list[str] = []
     parties = {p.key for p in county.parties}
+    if pairs:
+        grid = sorted(set(parse_pairs(pairs)))
+        disclosing, receiving = sorted({a for a, _ in grid}), sorted({b for _, b in grid})
+        problems += [f"{a} cannot share with itself" for a, b in grid if a == b]
+    else:
+        disclosing, receiving = list(disclosing or ()), list(receiving or ())
+        grid = sorted((a, b) for a in set(disclosing) for b in set(receiving) if a != b)
     for role, keys in (("disclosing", disclosing), ("receiving", receiving)):
         if not keys:
             problems.append(f"no {role} party")
-        unknown = [k for k in keys if k not in parties]
+        unknown = sorted({k for k in keys if k not in parties})
         if unknown:
             problems.append(f"unknown {role} part{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}")
+    if disclosing and receiving and not grid:
+        problems.append("no agency may share with another one (a party cannot share with itself)")
     cats = _categories(categories)
     if not cats:
         problems.append("no information category")
@@ -213,8 +279,26 @@ def record(
     ends = parse_date(expires_on, "end date")
     if signed and ends and ends < signed:
         problems.append("it ends before it was signed")
-    if signed and ends is None and not (expiry_event or "").strip():
-        ends = signed + dt.timedelta(days=DEFAULT_DURATION_DAYS)  # what the form says when left blank
+    event = (expiry_event or "").strip()
+    defaulted = bool(signed and ends is None and not event)
+    if defaulted:
+        ends = signed + dt.timedelta(days=template.default_duration_days)  # type: ignore[operator]  # the form's rule
+        notes.append(f"No end date or event was written: it ends {ends}, {template.default_duration_days} days after "
+                     "signing, as the form says.")
+    limit = latest_end(county, template, [c["key"] for c in cats], signed) if signed else None
+    if limit and not problems:
+        latest, rule = limit
+        if ends is None:
+            ends = latest
+            notes.append(f"It ends at the event written on the form, or on {latest} at the latest: the state's "
+                         f"maximum is {rule.describe()}.")
+        elif ends > latest and defaulted:  # the form's default is longer than the state allows
+            ends = latest
+            notes[-1] = (f"No end date or event was written: it ends {latest}, the state's maximum of "
+                         f"{rule.describe()}, sooner than the form's {template.default_duration_days} days.")
+        elif ends > latest:
+            problems.append(f"it would end {ends}, after the state's maximum of {rule.describe()}: signed {signed}, "
+                            f"it ends on {latest} at the latest (record that date, or an earlier one)")
     if problems:
         raise ConsentError("The consent cannot be recorded: " + "; ".join(problems) + ".")
     part2 = any(template.category(c["key"]).part2 for c in cats)  # type: ignore[union-attr]
@@ -222,8 +306,8 @@ def record(
         person_id=person_id, form_id=form_row.id if form_row else None,
         template_sha256=keep_template(session, template), template_id=template.id,
         template_version=template.version, disclosing=sorted(set(disclosing)), receiving=sorted(set(receiving)),
-        categories=cats, purposes=purposes, part2=part2, signed_on=signed.isoformat(),  # type: ignore[union-attr]
-        expires_on=ends.isoformat() if ends else None, expiry_event=(expiry_event or "").strip() or None,
+        pairs=[list(pair) for pair in grid], categories=cats, purposes=purposes, part2=part2, signed_on=signed.isoformat(),  # type: ignore[union-attr]
+        expires_on=ends.isoformat() if ends else None, expiry_event=event or None,
         representative=representative or None, representative_authority=representative_authority or None,
         artifact_name=artifact[0] if artifact else None,
         artifact_sha256=hashlib.sha256(artifact[1]).hexdigest() if artifact else None,
@@ -231,7 +315,7 @@ def record(
     )  # fmt: skip
     session.add(consent)
     session.flush()
-    return consent
+    return consent, notes
 
 
 def _categories(categories: list[str] | list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -292,13 +376,13 @@ def covering_consent(session: Session, person_id: int, party: str, categories: l
             reasons.append(f"consent #{consent.id} {'was revoked' if state == 'revoked' else 'expired'} on {when}")
         elif dt.date.fromisoformat(consent.signed_on) > on:
             reasons.append(f"consent #{consent.id} was signed later ({consent.signed_on})")
-        elif party not in consent.receiving:
+        elif party not in {b for _, b in allowed_pairs(consent)}:
             reasons.append(f"consent #{consent.id} does not name {party} as a receiving party")
         elif not set(categories) <= covered:
             reasons.append(f"consent #{consent.id} does not cover {', '.join(sorted(set(categories) - covered))}")
-        elif not disclosers <= set(consent.disclosing):
-            missing = ", ".join(sorted(disclosers - set(consent.disclosing)))
-            reasons.append(f"consent #{consent.id} does not let {missing} share")
+        elif not {(d, party) for d in disclosers} <= allowed_pairs(consent):
+            missing = ", ".join(sorted(d for d in disclosers if (d, party) not in allowed_pairs(consent)))
+            reasons.append(f"consent #{consent.id} does not let {missing} share with {party}")
         else:
             return consent
     raise ConsentError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ddj_desktop.consent import pdf, register, templates
 from ddj_desktop.consent.identity import person_identity
+from ddj_desktop.consent.settings import CountySettings
 from ddj_desktop.errors import Cancelled, DdjError
 from ddj_desktop.exporting import atomic_output
 from ddj_desktop.progress import NullProgress, Progress
@@ -42,6 +44,7 @@ def write_forms(
         raise DdjError("No person to print a form for.")
     county = register.require_settings(session)
     template = templates.load_template(template_name or county.default_template)
+    check_default_duration(template, county, dt.date.today())
     inputs = []
     for i, person_id in enumerate(dict.fromkeys(person_ids)):
         if progress.cancelled():
@@ -63,6 +66,20 @@ def write_forms(
             progress.update(0.3 + 0.7 * (i + 1) / len(inputs), f"Form {i + 1} of {len(inputs)}")
     progress.update(1.0, "Forms written")
     return template, printed
+
+
+def check_default_duration(template: templates.RoiTemplate, county: CountySettings, today: dt.date) -> None:
+    """Refuse a template whose wording says that a form without an end date lasts longer than the state allows
+    for every consent on it (the form would promise what the law does not give)."""
+    default_end = today + dt.timedelta(days=template.default_duration_days)
+    for limit in county.limits(template.id, template.name, None):
+        if not limit.categories and limit.last_day(today) < default_end:
+            raise DdjError(
+                f"The form template {template.id} says a form signed without an end date lasts "
+                f"{template.default_duration_days} days, longer than the state's maximum of {limit.describe()}.",
+                hint="Have the template's expiration statement and its default_duration_days changed to the state's "
+                "maximum (forms/ folder), or correct the county's max_duration setting.",
+            )
 
 
 def _write(path: Path, forms: list[pdf.FormInput], template: templates.RoiTemplate, county) -> None:  # type: ignore[no-untyped-def]

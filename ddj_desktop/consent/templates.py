@@ -17,9 +17,11 @@ from ddj_desktop.errors import DdjError
 from ddj_desktop.paths import data_dir
 
 CHECKLIST_FILE = "checklist.toml"
-# What county settings fill into the wording; labels.page also takes {page} and {pages}.
+# What county settings fill into the wording; labels also take the page ({page} of {pages}) and the state's
+# maximum duration ({what}, {limit}; {n} days or months).
 PLACEHOLDERS = frozenset({"county", "program", "revocation_contact"})
-PAGE_PLACEHOLDERS = frozenset({"page", "pages"})
+PAGE_PLACEHOLDERS = frozenset({"page", "pages", "what", "limit", "n"})
+DEFAULT_DURATION_DAYS = 365
 
 
 class TemplateError(DdjError):
@@ -73,6 +75,7 @@ class RoiTemplate:
     purposes: tuple[Purpose, ...]
     text: str  # the TOML as read: kept with each form made from it
     sha256: str
+    default_duration_days: int = DEFAULT_DURATION_DAYS  # a form signed without an end date lasts this long
 
     def label(self, key: str, **values: Any) -> str:
         text = self.labels.get(key, key)
@@ -140,6 +143,7 @@ def parse_template(text: str, template_id: str, checklist: list[Element] | None 
         categories=tuple(Category(c["key"], c["label"], bool(c.get("part2"))) for c in data["categories"]),
         purposes=tuple(Purpose(p["key"], p["label"]) for p in data["purposes"]),
         text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        default_duration_days=int(head.get("default_duration_days", DEFAULT_DURATION_DAYS)),
     )  # fmt: skip
 
 
@@ -163,6 +167,9 @@ def check_template(data: dict[str, Any], template_id: str, checklist: list[Eleme
             unknown = _placeholders(value) - allowed
             if unknown:
                 problems.append(f"{part}.{key} uses unknown placeholder(s) {', '.join(sorted(unknown))}")
+    duration = head.get("default_duration_days", DEFAULT_DURATION_DAYS)
+    if not isinstance(duration, int) or isinstance(duration, bool) or duration < 1:
+        problems.append("template.default_duration_days must be a whole number of days")
     keys = [c.get("key") for c in data.get("categories", []) if isinstance(c, dict)]
     keys += [p.get("key") for p in data.get("purposes", []) if isinstance(p, dict)]
     if any(not k for k in keys):

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
+from ddj_desktop.gui.consent_dialogs import DiscloseDialog, RecordConsentDialog, RevokeConsentDialog
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
 from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
@@ -24,7 +25,7 @@ CONSENT_COLUMNS = (
     Column("Expires", lambda c: c.expires_on or c.expiry_event or ""),
     Column("Days left", lambda c: c.days_left, align_right=True),
     Column("Form", lambda c: c.form_number or ""),
-    Column("Shared with", lambda c: ", ".join(c.receiving), stretch=True),
+    Column("Who may share with whom", lambda c: ", ".join(f"{a}→{b}" for a, b in c.pairs), stretch=True),
     Column("Information", lambda c: ", ".join(str(x.get("key", "")) for x in c.categories)),
 )
 
@@ -66,12 +67,26 @@ class ConsentsPage(Page):
         self.layout_.addLayout(county_row)
         self.summary = note("")
         self.layout_.addWidget(self.summary)
+        actions = QHBoxLayout()
+        self.record_button = QPushButton("&Record a signed form...")
+        self.record_button.clicked.connect(lambda: self.record_consent())
+        self.revoke_button = QPushButton("Re&voke...")
+        self.revoke_button.setToolTip("Record that the selected consent was revoked (in writing)")
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        self.disclose_button = QPushButton("&Disclose...")
+        self.disclose_button.setToolTip("Send the person's records to a party, under the selected consent")
+        self.disclose_button.clicked.connect(self.disclose_selected)
+        self.expiring_only = QCheckBox("Only those &expiring soon")
+        self.expiring_only.toggled.connect(self.refresh)
+        for widget in (self.record_button, self.revoke_button, self.disclose_button, self.expiring_only):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        self.layout_.addLayout(actions)
         self.consents = ListTableModel(CONSENT_COLUMNS)
         self.view = table_view(self.consents, "Consents")
         self.view.sortByColumn(4, Qt.SortOrder.AscendingOrder)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.layout_.addWidget(self.view, 1)
-        self.layout_.addWidget(note("<span style='color:gray'>Recording a signed consent or a revocation is on the "
-                                    "command line for now: <tt>ddj-desktop consents STORE</tt>.</span>"))
 
     def refresh(self) -> None:
         county = self.workspace.county_settings()
@@ -82,12 +97,16 @@ class ConsentsPage(Page):
         else:
             name = getattr(county, "name", None) or getattr(county, "county", None) or "set"
             self.county.setText(f"County settings: {name}.")
+        self.record_button.setEnabled(county is not None)
         rows = self.workspace.consents()
-        self.consents.set_rows(rows)
+        expiring = [c for c in rows if c.status == "expiring"]
+        self.consents.set_rows(expiring if self.expiring_only.isChecked() else rows)
         fit_columns(self.view, 260)
-        expiring = sum(1 for c in rows if c.status == "expiring")
-        self.summary.setText(f"{len(rows):,} consents on record" + (f"; <b>{expiring} expiring soon</b>." if expiring
-                                                                     else "."))
+        soon = (f"; <b>{len(expiring)} expiring soon</b>: "
+                + ", ".join(f"{c.person} (#{c.id}) ends {c.expires_on}" for c in expiring[:5])
+                + (" …" if len(expiring) > 5 else "") + "." if expiring else ".")
+        self.summary.setText(f"{len(rows):,} consents on record" + soon)
+        self._update_buttons()
         utilizers = self.window_.pages.get("Frequent utilizers")
         self.from_list.setEnabled(getattr(utilizers, "result", None) is not None)
 
@@ -123,3 +142,57 @@ class ConsentsPage(Page):
             lambda printed: self.window_.status(f"Printed {len(printed)} forms to {Path(out).name}."),
             title="Printing forms", writes=True, parent=self,
         )  # fmt: skip
+
+    def selected_consent(self) -> Any:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        return self.consents.row_at(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_consent()
+        self.revoke_button.setEnabled(chosen is not None and chosen.status not in ("revoked",))
+        self.disclose_button.setEnabled(chosen is not None and chosen.status in ("active", "expiring"))
+
+    def record_consent(self, person: str | None = None) -> RecordConsentDialog:
+        """The dialog recording a signed form (of `person`), shown; the list is refreshed once it is recorded."""
+        dialog = RecordConsentDialog(self.workspace, person, self)
+        dialog.finished.connect(lambda result: self._recorded(dialog) if result == QDialog.DialogCode.Accepted
+                                else None)
+        dialog.open()
+        return dialog
+
+    def _recorded(self, dialog: RecordConsentDialog) -> None:
+        info = dialog.recorded
+        self.refresh()
+        self.window_.status(f"Recorded consent #{info.id} for {info.person}, ends {info.expires_on or info.expiry_event}."
+                            + (" " + " ".join(info.notes) if info.notes else ""))
+
+    def revoke_selected(self) -> RevokeConsentDialog | None:
+        consent = self.selected_consent()
+        if consent is None:
+            return None
+        dialog = RevokeConsentDialog(self.workspace, consent, self)
+        dialog.finished.connect(lambda result: self._revoked(dialog) if result == QDialog.DialogCode.Accepted
+                                else None)
+        dialog.open()
+        return dialog
+
+    def _revoked(self, dialog: RevokeConsentDialog) -> None:
+        self.refresh()
+        info = dialog.revoked
+        self.window_.status(f"Consent #{info.id} of {info.person} revoked from {info.revoked_on} "
+                            f"({info.revocation_method}).")
+
+    def disclose_selected(self) -> DiscloseDialog | None:
+        consent = self.selected_consent()
+        if consent is None:
+            return None
+        dialog = DiscloseDialog(self.workspace, consent, self)
+        dialog.finished.connect(lambda result: self._disclosed(dialog) if result == QDialog.DialogCode.Accepted
+                                else None)
+        dialog.open()
+        return dialog
+
+    def _disclosed(self, dialog: DiscloseDialog) -> None:
+        r = dialog.result_
+        notice = " with the 42 CFR 2.32 notice" if r.part2 else ""
+        self.window_.status(f"Wrote {r.records} records of {r.person} for {r.party} to {r.file.name}{notice}.")

@@ -214,8 +214,10 @@ class HomePage(Page):
                          "version; records are imported and searchable now.")
         expiring = ws.consents(expiring_only=True) if ws.role in ("admin", "analyst", "reviewer") else []
         if expiring:
-            items.append(f"<b>{len(expiring)} consent{'s' if len(expiring) != 1 else ''} expire soon</b>: see "
-                         "<b>Forms &amp; consents</b> to ask for a new signature in time.")
+            named = ", ".join(f"{c.person} on {c.expires_on}" for c in sorted(expiring, key=lambda c: c.expires_on)[:5])
+            items.append(f"<b>{len(expiring)} consent{'s' if len(expiring) != 1 else ''} expire soon</b> "
+                         f"({named}{' …' if len(expiring) > 5 else ''}): see <b>Forms &amp; consents</b> to ask for a "
+                         "new signature in time.")
         else:
             items.append("No consent expires soon.")
         self.attention.setText("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from ddj_desktop.gui.models import Column, ListTableModel, PagedTableModel
 from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
@@ -142,6 +142,7 @@ class PeoplePage(Page):
         self.view = table_view(self.model, "Records found")
         self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.view.selectionModel().selectionChanged.connect(self._selected)
+        self.shown_person: str | None = None
         self.person_title = QLabel("<b>Select a record to see everything known about that person.</b>")
         self.timeline = Timeline()
         self.person_records = ListTableModel(RECORD_COLUMNS[4:])
@@ -150,7 +151,14 @@ class PeoplePage(Page):
         person = QWidget()
         person_layout = QVBoxLayout(person)
         person_layout.setContentsMargins(0, 6, 0, 0)
-        person_layout.addWidget(self.person_title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.person_title, 1)
+        self.consent_button = QPushButton("Record a signed &ROI...")
+        self.consent_button.setToolTip("Record a release of information this person signed (Forms & consents)")
+        self.consent_button.setEnabled(False)
+        self.consent_button.clicked.connect(self._record_consent)
+        title_row.addWidget(self.consent_button)
+        person_layout.addLayout(title_row)
         person_layout.addWidget(self.timeline)
         person_layout.addWidget(self.person_view, 1)
         person_layout.addWidget(note("<span style='color:gray'>Reviewing this person's uncertain matches will "
@@ -201,8 +209,14 @@ class PeoplePage(Page):
         rows = self.view.selectionModel().selectedRows()
         self.show_person(self.model.row_at(rows[0].row()).person if rows else None)
 
+    def _record_consent(self) -> None:
+        if self.shown_person:
+            self.window_.show_page("Forms & consents").record_consent(self.shown_person)  # type: ignore[attr-defined]
+
     def show_person(self, person: str | None) -> None:
         records = self.workspace.person_records(person) if person else []
+        self.shown_person = person if records else None
+        self.consent_button.setEnabled(self.shown_person is not None)
         self.person_records.set_rows(records)
         self.timeline.set_records(records)
         if person and records:

@@ -239,6 +239,9 @@ class Consent(Base):
     template_version: Mapped[str] = mapped_column(Text)
     disclosing: Mapped[list] = mapped_column(JSON)  # party keys
     receiving: Mapped[list] = mapped_column(JSON)  # party keys
+    # [[disclosing, receiving], ...]: the initialled boxes of the grid; NULL (recorded before the grid): every
+    # disclosing party may share with every receiving party
+    pairs: Mapped[list | None] = mapped_column(JSON)
     categories: Mapped[list] = mapped_column(JSON)  # [{key, from, to}]
     purposes: Mapped[list] = mapped_column(JSON)
     part2: Mapped[bool] = mapped_column(default=False)  # covers 42 CFR Part 2 records

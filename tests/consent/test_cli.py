@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,20 @@ def test_forms_consent_disclose_revoke_from_the_command_line(
     out = tmp_path / "to-ddj.pdf"
     assert run(["disclose", store, "--person", maria, "--to", "ddj", "--categories", "jail", "--out", str(out)]) == 1
     assert "no consent is recorded" in capsys.readouterr().err and not out.exists()
-    assert run(["consents", store, "record", "--person", maria, "--form", number, "--disclosing", "sheriff,coc",
-                "--receiving", "ddj", "--categories", "jail,hmis", "--purposes", "care_coordination",
-                "--signed", "2026-01-02", "--expires", "2099-01-01"]) == 0
+    signed = dt.date.today() - dt.timedelta(days=10)
+    record = ["consents", store, "record", "--person", maria, "--form", number, "--pairs", "sheriff:ddj,coc:ddj",
+              "--categories", "jail,hmis", "--purposes", "care_coordination", "--signed", signed.isoformat()]
+    # the sample county's state allows 24 months at most: a later end date is refused, saying the latest one
+    assert run([*record, "--expires", "2099-01-01"]) == 1
+    latest = signed.replace(year=signed.year + 2) if (signed.month, signed.day) != (2, 29) else signed + dt.timedelta(730)
+    assert f"ends on {latest.isoformat()} at the latest" in capsys.readouterr().err
+    assert run(record) == 0  # no end date written: the form's one year
     assert "Recorded consent #1" in capsys.readouterr().out
     assert run(["disclose", store, "--person", maria, "--to", "ddj", "--categories", "jail", "--out", str(out)]) == 0
     assert "Wrote 2 records" in capsys.readouterr().out and out.exists()
+    assert run(["disclose", store, "--person", maria, "--to", "coc", "--categories", "jail",
+                "--out", str(tmp_path / "to-coc.pdf")]) == 1  # the grid has sheriff -> ddj, not sheriff -> coc
+    assert "does not name coc" in capsys.readouterr().err
     assert run(["consents", store, "list"]) == 0
     assert "active" in capsys.readouterr().out
     assert run(["consents", store, "revoke", "1", "--method", "letter"]) == 0
@@ -58,12 +67,15 @@ def test_county_settings_round_trip(county: Workspace, tmp_path: Path, capsys: p
     assert run(["county", store]) == 0
     shown = capsys.readouterr().out
     assert 'county = "Juniper County"' in shown and "[[party]]" in shown
+    assert "[party.es]" in shown and "[[max_duration]]" in shown and "months = 24" in shown
     path = tmp_path / "county.toml"
     path.write_text(shown.replace("Juniper County\"", "Juniper County (test)\"", 1), encoding="utf-8")
     assert run(["county", store, "--load", str(path)]) == 0
     capsys.readouterr()
     assert run(["county", store]) == 0
-    assert 'county = "Juniper County (test)"' in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert 'county = "Juniper County (test)"' in again
+    assert again.replace("Juniper County (test)\"", "Juniper County\"", 1) == shown  # nothing lost on the way
     path.write_text('county = "X"\n', encoding="utf-8")
     assert run(["county", store, "--load", str(path)]) == 1
     assert "at least two parties" in capsys.readouterr().err

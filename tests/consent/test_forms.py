@@ -33,18 +33,21 @@ def test_form_reads_back_every_field_and_statement(county: Workspace, maria: str
     out = tmp_path / "roi.pdf"
     [printed] = county.roi_forms([maria], out=out, template=name)
     template = templates.load_template(name)
-    settings = county.county_settings()
+    settings = county.county_settings().in_language(template.language)
     fields = _fields(out)
     assert fields["form_number"] == printed.number
     assert fields["template"] == name and fields["template_version"] == template.version
-    assert fields["county"] == "Juniper County"
+    assert fields["county"] == ("Juniper County" if name.endswith("en") else "Condado de Juniper")
     assert fields["client_name"] == "María José Núñez"
     assert fields["client_aliases"] == "Mari Núñez"
     assert fields["client_dob"] == "1980-04-02" and fields["person_id"] == maria
     expected = {"signature", "signature_date", "representative_name", "representative_authority", "interpreter",
                 "copy_given", "copy_given_date", "expires_on", "expiry_event", "purpose_other", "received_by",
                 "received_date"}
-    expected |= {f"party_{p.key}_{d}" for p in settings.parties for d in ("disclose", "receive")}
+    keys = [p.key for p in settings.parties]
+    grid = {f"share_{a}_to_{b}" for a in keys for b in keys if a != b}  # every disclosing x receiving box but a x a
+    assert grid <= set(fields) and not {f"share_{a}_to_{a}" for a in keys} & set(fields)
+    assert len(grid) == len(keys) * (len(keys) - 1) == 56
     expected |= {f"category_{c.key}{s}" for c in template.categories for s in ("", "_from", "_to")}
     expected |= {f"purpose_{p.key}" for p in template.purposes}
     assert expected <= set(fields)
@@ -55,11 +58,19 @@ def test_form_reads_back_every_field_and_statement(county: Workspace, maria: str
                 "state_addendum"):
         assert _squash(template.statements[key].format(**values)) in text, key
     for label in (template.title, settings.county, printed.number, "MaríaJoséNúñez", "MariNúñez",
-                  *(p.name for p in settings.parties), *(c.label for c in template.categories),
+                  *(p.name for p in settings.parties), *(p.heading for p in settings.parties),
+                  *(c.label for c in template.categories), template.label("may_disclose"), template.label("may_receive"),
                   *(template.label(k) for k in ("signature", "signature_date", "representative_name",
                                                 "representative_authority", "interpreter", "copy_given"))):
         assert _squash(label) in text, label
     assert _squash("April 2, 1980" if name.endswith("en") else "2 de abril de 1980") in text
+    # the state's maximum (the sample county: 24 months for every consent) is printed in the form's language
+    assert _squash("ends no later than 24 months" if name.endswith("en") else "a más tardar 24 meses") in text
+    if name.endswith("es"):  # the agencies, the program and where to revoke, in Spanish
+        for words in ("Oficina del Sheriff del Condado de Juniper — Cárcel", "Policía y 911",
+                      "programa de Justicia Basada en Datos", "Coordinación DDJ, Servicios Humanos"):
+            assert _squash(words) in text, words
+        assert _squash("Juniper County Sheriff's Office") not in text
 
 
 def test_accents_render_for_every_name(county: Workspace, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from ddj_desktop.consent import templates
 from ddj_desktop.consent.register import ConsentError
+from ddj_desktop.errors import DdjError
 from ddj_desktop.workspace import Workspace
 
 SIGNED = dt.date(2025, 3, 1)
@@ -50,8 +51,132 @@ def test_status_over_the_days(county: Workspace, maria: str) -> None:
 
 
 def test_without_an_end_date_the_form_lasts_a_year(county: Workspace, maria: str) -> None:
-    assert _record(county, maria, expires_on=None).expires_on == "2026-03-01"
-    assert _record(county, maria, expires_on=None, expiry_event="when I leave the program").expires_on is None
+    year = _record(county, maria, expires_on=None)
+    assert year.expires_on == "2026-03-01" and "365 days after signing" in year.notes[0]
+    # an end event only: it ends at the event, or at the (sample) state's maximum of 24 months, whichever is first
+    event = _record(county, maria, expires_on=None, expiry_event="when I leave the program")
+    assert (event.expires_on, event.expiry_event) == ("2027-03-01", "when I leave the program")
+    assert "24 months" in event.notes[0]
+
+
+# -- the grid: who may share with whom ---------------------------------------------------------------------------
+def test_the_grid_allows_only_the_initialled_pairs(county: Workspace, maria: str, tmp_path: Path) -> None:
+    consent = _record(county, maria, disclosing=None, receiving=None,
+                      pairs=["sheriff:ddj", ("coc", "police"), "sheriff:coc"])
+    assert consent.pairs == [("coc", "police"), ("sheriff", "coc"), ("sheriff", "ddj")]
+    assert (consent.disclosing, consent.receiving) == (["coc", "sheriff"], ["coc", "ddj", "police"])
+    assert _disclose(county, maria, tmp_path / "a.pdf", "2025-04-01", to="coc").records == 2  # sheriff -> coc
+    # police may receive from coc (shelter records), but jail records come from the sheriff: not initialled
+    with pytest.raises(ConsentError, match="does not let sheriff share with police"):
+        _disclose(county, maria, tmp_path / "b.pdf", "2025-04-01", to="police")
+    assert _disclose(county, maria, tmp_path / "c.pdf", "2025-04-01", to="police", cats=("hmis",)).records == 1
+    with pytest.raises(ConsentError, match="does not let coc share with ddj"):
+        _disclose(county, maria, tmp_path / "d.pdf", "2025-04-01", cats=("hmis",))
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "a.pdf").pages)
+    assert "Juniper County Sheriff's Office — Jail → Juniper County Continuum of Care (HMIS)" in " ".join(text.split())
+
+
+def test_without_pairs_every_disclosing_party_may_share_with_every_other_receiving_one(
+    county: Workspace, maria: str
+) -> None:
+    consent = _record(county, maria, disclosing=["sheriff", "bh"], receiving=["bh", "ddj"])
+    assert consent.pairs == [("bh", "ddj"), ("sheriff", "bh"), ("sheriff", "ddj")]  # not bh -> bh
+
+
+@pytest.mark.parametrize(("pairs", "message"), [
+    (["sheriff:sheriff"], "sheriff cannot share with itself"),
+    (["sheriff:nobody"], "unknown receiving party nobody"),
+    (["sheriff-ddj"], "not a pair of parties"),
+])  # fmt: skip
+def test_a_wrong_pair_is_refused(county: Workspace, maria: str, pairs: list[str], message: str) -> None:
+    with pytest.raises(ConsentError, match=message):
+        _record(county, maria, disclosing=None, receiving=None, pairs=pairs)
+
+
+def test_a_consent_recorded_before_the_grid_keeps_allowing_what_it_allowed(
+    county: Workspace, maria: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from ddj_desktop.store.models import Consent
+
+    consent = _record(county, maria)
+    with county.store.session() as session:  # as migration 0009 leaves a consent recorded before it
+        session.execute(update(Consent).values(pairs=None))
+    [old] = county.consents(on="2025-04-01")
+    assert ("sheriff", "ddj") in old.pairs and ("bh", "ddj") in old.pairs
+    assert _disclose(county, maria, tmp_path / "x.pdf", "2025-04-01").consent_id == consent.id
+    with pytest.raises(ConsentError, match="does not name police"):
+        _disclose(county, maria, tmp_path / "y.pdf", "2025-04-01", to="police")
+
+
+# -- the state's maximum durations -------------------------------------------------------------------------------
+def _limits(ws: Workspace, toml: str) -> None:
+    from tests.consent.conftest import county_toml
+
+    ws.set_county_settings(county_toml() + "\n" + toml)
+
+
+CJ_90 = """[[max_duration]]
+days = 90
+categories = ["jail", "court_probation"]
+reason = "State law: criminal-justice consents end after 90 days"
+"""
+
+
+def test_a_category_limit_refuses_a_later_end_date_and_caps_the_default(county: Workspace, maria: str) -> None:
+    _limits(county, CJ_90)
+    with pytest.raises(ConsentError) as refused:
+        _record(county, maria)  # jail among the categories, ends 2025-12-31
+    message = refused.value.message
+    assert "after the state's maximum of 90 days (for jail, court_probation; State law" in message
+    assert "ends on 2025-05-30 at the latest" in message
+    assert county.consents() == []
+    capped = _record(county, maria, expires_on=None)
+    assert capped.expires_on == "2025-05-30" and "sooner than the form's 365 days" in capped.notes[0]
+    assert _record(county, maria, expires_on="2025-05-30").expires_on == "2025-05-30"
+    # without criminal-justice information the 90 days do not apply (the sample's 24 months do)
+    assert _record(county, maria, categories=["hmis"]).expires_on == "2025-12-31"
+    assert county.consent_limit("multiparty-en", ["hmis"], "2025-03-01")[0] == dt.date(2027, 3, 1)
+    latest, why = county.consent_limit("multiparty-en", ["hmis", "jail"], "2025-03-01")
+    assert latest == dt.date(2025, 5, 30) and why.startswith("90 days")
+
+
+def test_a_template_limit_in_months(county: Workspace, maria: str) -> None:
+    _limits(county, '[[max_duration]]\nmonths = 6\ntemplates = ["multiparty-es"]\n')
+    assert _record(county, maria).expires_on == "2025-12-31"  # the English form: no limit but the sample's
+    with pytest.raises(ConsentError, match="ends on 2025-09-01 at the latest"):
+        _record(county, maria, template="multiparty-es")
+    _limits(county, '[[max_duration]]\nmonths = 1\ntemplates = ["multiparty"]\n')  # by name: both languages
+    with pytest.raises(ConsentError, match="1 months"):
+        _record(county, maria)
+    assert _record(county, maria, signed_on="2025-01-31", expires_on=None).expires_on == "2025-02-28"
+
+
+def test_a_template_whose_default_outlasts_the_state_limit_prints_no_form(
+    county: Workspace, maria: str, tmp_path: Path
+) -> None:
+    _limits(county, "[[max_duration]]\ndays = 180\n")
+    with pytest.raises(DdjError, match="lasts 365 days, longer than the state's maximum of 180 days"):
+        county.roi_forms([maria], out=tmp_path / "roi.pdf")
+    assert not (tmp_path / "roi.pdf").exists()
+    _limits(county, CJ_90)  # a limit for some categories: printed on the form instead
+    county.roi_forms([maria], out=tmp_path / "roi.pdf")
+    text = " ".join("".join(p.extract_text() for p in PdfReader(tmp_path / "roi.pdf").pages).split())
+    assert "State limit: for Jail; Court, pretrial and probation, this authorization ends no later than 90 days" in text
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[[max_duration]]\ndays = 90\nmonths = 3\n", "needs days or months"),
+    ("[[max_duration]]\ndays = 0\n", "whole number above 0"),
+    ("[[max_duration]]\ndays = 30\ncategories = [\"tattoos\"]\n", "unknown category tattoos"),
+    ("[fr]\nprogramme = \"x\"\n", "unknown key\\(s\\) programme"),
+])  # fmt: skip
+def test_wrong_limits_or_translations_are_refused(county: Workspace, toml: str, message: str) -> None:
+    from ddj_desktop.consent.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=message):
+        _limits(county, toml)
 
 
 @pytest.mark.parametrize(("change", "message"), [

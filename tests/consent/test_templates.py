@@ -88,7 +88,7 @@ def test_tpo_wording_only_on_a_tpo_consent_and_unknown_placeholders_refused() ->
 def test_a_template_file_elsewhere_can_be_loaded_and_a_missing_one_is_named(tmp_path) -> None:
     text = (data_dir("forms") / "multiparty-en.toml").read_text(encoding="utf-8")
     path = tmp_path / "ours.toml"
-    path.write_text(text.replace('version = "2026.1"', 'version = "2026.2-county"'), encoding="utf-8")
-    assert templates.load_template(str(path)).version == "2026.2-county"
+    path.write_text(text.replace('version = "2026.2"', 'version = "2026.3-county"'), encoding="utf-8")
+    assert templates.load_template(str(path)).version == "2026.3-county"
     with pytest.raises(TemplateError, match="no form template called 'nope'"):
         templates.load_template("nope")
