@@ -6,6 +6,7 @@ shown) and hands long work to the window's workers.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,21 +14,19 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ddj_desktop.gui import settings
+from ddj_desktop.errors import DdjError
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
 from ddj_desktop.gui.processes import call_in_process
@@ -116,6 +115,7 @@ class _StretchFiller(QObject):
 class Page(QWidget):
     title = ""
     description = ""
+    needs: str | None = None  # the permission (governance/users.py) without which the page shows nothing
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -124,9 +124,16 @@ class Page(QWidget):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(24, 18, 24, 18)
         self.layout_.setSpacing(10)
-        self.layout_.addWidget(heading(self.title))
+        self.title_label = heading(self.title)
+        self.layout_.addWidget(self.title_label)
         if self.description:
             self.layout_.addWidget(note(self.description))
+        self.not_allowed = note("")  # shown instead of an error when the user's role does not open this page
+        self.not_allowed.setObjectName("notAllowed")
+        self.not_allowed.setAccessibleName("Not allowed for your role")
+        self.not_allowed.hide()
+        self.layout_.addWidget(self.not_allowed)
+        self._held_back: list[QWidget] = []
 
     @property
     def workspace(self) -> Workspace:
@@ -135,6 +142,23 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Show what the store holds now."""
+
+    def show_not_allowed(self, err: DdjError) -> None:
+        """Say that the user's role does not allow this page's work, and grey out the page's controls."""
+        role = html.escape(self.window_.workspace.role if self.window_.workspace else "")
+        self.not_allowed.setText(f"<b>Your role ({role}) does not open this page.</b> Ask an admin of this store if "
+                                 "you need it; its controls are greyed out for you.")
+        self.not_allowed.show()
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child not in (self.title_label, self.not_allowed) and child.isEnabled():
+                child.setEnabled(False)
+                self._held_back.append(child)
+
+    def show_allowed(self) -> None:
+        self.not_allowed.hide()
+        for child in self._held_back:
+            child.setEnabled(True)
+        self._held_back.clear()
 
 
 # -- Home ----------------------------------------------------------------------------------------------------
@@ -457,50 +481,3 @@ class AuditPage(Page):
         ok = result.ok
         self.verdict.setText(("\u2714 " if ok else "\u2718 ") + result.message())
         self.verdict.setStyleSheet("color: #1b5e20;" if ok else "color: #b00020; font-weight: bold;")
-
-
-# -- Settings ------------------------------------------------------------------------------------------------
-class SettingsPage(Page):
-    title = "Settings"
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        form = QFormLayout()
-        self.idle = QSpinBox()
-        self.idle.setRange(0, 240)
-        self.idle.setSuffix(" minutes")
-        self.idle.setSpecialValueText("never")
-        self.idle.setAccessibleName("Lock after minutes without use")
-        self.idle.setValue(settings.idle_minutes())
-        self.idle.valueChanged.connect(self._idle_changed)
-        form.addRow("&Lock after:", self.idle)
-        self.store = QLabel()
-        self.store.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Store:", self.store)
-        self.user = QLabel()
-        form.addRow("Signed in as:", self.user)
-        self.log = QLabel()
-        self.log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Log file:", self.log)
-        self.layout_.addLayout(form)
-        lock = QPushButton("Loc&k now")
-        lock.clicked.connect(window.lock)
-        row = QHBoxLayout()
-        row.addWidget(lock)
-        row.addStretch(1)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(note("The log file holds what the program did and any errors, never names or other "
-                                    "personal data. Changing the passphrase and managing users are on the "
-                                    "command line for now: <tt>ddj-desktop passphrase STORE</tt>, "
-                                    "<tt>ddj-desktop users STORE</tt>."))
-        self.layout_.addStretch(1)
-
-    def refresh(self) -> None:
-        self.store.setText(str(self.workspace.path) + ("  (sample county, temporary)" if self.window_.demo else ""))
-        self.user.setText(f"{self.workspace.user_name} ({self.workspace.role})")
-        self.log.setText(str(self.window_.log_file or "not written (tests)"))
-
-    def _idle_changed(self, minutes: int) -> None:
-        settings.set_idle_minutes(minutes)
-        self.window_.idle_lock.set_minutes(minutes)
-

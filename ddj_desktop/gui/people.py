@@ -121,6 +121,7 @@ class PeoplePage(Page):
     searched = Signal(int)  # a search finished; how many records it found
 
     title = "People"
+    needs = "view_identity"
     description = ("Search by name (the start of the last name, then of the first: <i>nun mar</i>), a date of "
                    "birth (<i>1980-04-02</i> or <i>4/2/1980</i>), an agency's key, or a person number "
                    "(<i>P000123</i>). A name that finds nothing shows close spellings.")

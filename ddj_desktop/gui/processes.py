@@ -79,8 +79,10 @@ def _child(key: StoreKey, method: str, args: tuple, kwargs: dict, conn: Any, can
         ws = Workspace.open(key.path, key.passphrase, user=key.user, password=key.password)
         try:
             result = getattr(ws, method)(*args, progress=_PipeProgress(conn, cancel), **kwargs)
+            conn.send(("progress", 1.0, "Saved"))  # the method's transaction is committed
         finally:
             ws.close()
+        conn.send(("progress", 1.0, "Closing"))
         conn.send(("done", result))
     except DdjError as err:
         conn.send(("error", type(err).__name__, err.message, err.hint))
