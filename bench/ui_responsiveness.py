@@ -35,6 +35,11 @@ from ddj_desktop.gui.main_window import MainWindow  # noqa: E402
 from ddj_desktop.gui.processes import StoreKey, call_in_process  # noqa: E402
 from ddj_desktop.workspace import Workspace  # noqa: E402
 
+try:
+    import resource  # page faults that had to read from disk (not on Windows)
+except ImportError:
+    resource = None  # type: ignore[assignment]
+
 TICK_MS = 10
 TARGET_MS = 100
 
@@ -65,6 +70,8 @@ class StallMeter:
         late = now - self.last - TICK_MS
         self.last = now
         self.ticks += 1
+        if self.ticks % 50 == 0:
+            self.low_memory = min(self.low_memory, _available_mb())
         if late > self.worst:
             self.worst, self.worst_at, self.worst_during = late, (now - late) / 1000, self.status()
         if late > TARGET_MS:
@@ -73,13 +80,32 @@ class StallMeter:
 
     def start(self) -> None:
         self.reset()
+        self.faults = _major_faults()
+        self.low_memory = _available_mb()
         self.timer.start()
 
     def stop(self) -> dict[str, float]:
         self.timer.stop()
-        return {"worst_stall_ms": round(self.worst, 1), "stalls_over_100ms": self.over, "ticks": self.ticks,
+        return {"major_page_faults": _major_faults() - self.faults, "least_available_mb": self.low_memory,
+                "worst_stall_ms": round(self.worst, 1), "stalls_over_100ms": self.over, "ticks": self.ticks,
                 "worst_at_s": round(self.worst_at, 1), "worst_during": self.worst_during,
                 "stalls": self.stalls[:20]}
+
+
+def _major_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_majflt if resource is not None else 0
+
+
+def _available_mb() -> int:
+    """MemAvailable of /proc/meminfo in MB (Linux), else 0: memory the kernel can hand out without reclaiming."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
 
 
 def run_job(window: MainWindow, func, title: str):  # type: ignore[no-untyped-def]
@@ -201,7 +227,9 @@ def main() -> int:
         results["link"] = {"seconds": round(seconds, 1), **meter.stop()}
         lk = results["link"]
         print(f"link {seconds:.1f} s, worst stall {lk['worst_stall_ms']} ms at {lk['worst_at_s']} s "  # type: ignore[index]
-              f"({lk['worst_during']!r}); over 100 ms: {lk['stalls']}", file=sys.stderr)  # type: ignore[index]
+              f"({lk['worst_during']!r}); over 100 ms: {lk['stalls']}; the window's major page faults "  # type: ignore[index]
+              f"{lk['major_page_faults']}, least memory available {lk['least_available_mb']:,} MB",  # type: ignore[index]
+              file=sys.stderr)
 
     # The People page at this size. Searches run on a worker; paging and sorting run on the GUI thread, so each of
     # those is a stall of its own length.
