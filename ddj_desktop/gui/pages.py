@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -185,9 +185,12 @@ class _Figure(QFrame):
 
 class HomePage(Page):
     title = "Home"
+    attention_ready = Signal()  # the worker's look for pairs to review and expiring consents is shown
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
+        self._asked = 0
+        self._items: list[str] = []
         self.figures = {key: _Figure(caption) for key, caption in (
             ("records", "records"), ("persons", "people"), ("sources", "sources"), ("batches", "imports"),
         )}  # fmt: skip
@@ -231,18 +234,40 @@ class HomePage(Page):
             total = sum(b.rows_rejected for b in rejected)
             items.append(f"{total:,} rows in {len(rejected)} imports were rejected. See <b>Sources &amp; "
                          "imports</b> to read why and export them for the agency.")
-        if hasattr(ws, "link"):
-            items.append("Run <b>Matching</b> after each month's imports so people are linked across agencies.")
-        else:
-            items.append("Matching (linking records across agencies) and its review queue arrive in a later "
-                         "version; records are imported and searchable now.")
-        expiring = ws.consents(expiring_only=True) if ws.role in ("admin", "analyst", "reviewer") else []
+        self._items = items
+        self.attention.setText(self._list([*items, "Looking for pairs to review and expiring consents..."]))
+        self._asked += 1
+        asked = self._asked
+        may_review, may_consents = ws.may("review"), ws.may("view_identity")
+
+        def waiting(progress: object) -> tuple[int | None, int | None]:  # on a worker: a big queue takes a while
+            pairs = ws.review_queue(list_impact=False).left if may_review else None
+            consents = len(ws.consents(expiring_only=True)) if may_consents else None
+            return pairs, consents
+
+        self.window_.workers.run(waiting, lambda found: self._waiting(asked, *found), title="Looking", parent=self)
+
+    @staticmethod
+    def _list(items: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+    def _waiting(self, asked: int, pairs: int | None, expiring: int | None) -> None:
+        if asked != self._asked:
+            return
+        items = list(self._items)
+        if pairs:
+            items.append(f"<b>{pairs:,} pair{'s' if pairs != 1 else ''} of records wait for a reviewer</b>: open "
+                         "<b>Matching</b>, then <b>Review queue</b>, to say whether each is one person.")
+        elif pairs == 0:
+            items.append("No pair of records waits for a reviewer. Run <b>Matching</b> after each month's imports "
+                         "so people are linked across agencies.")
         if expiring:
-            items.append(f"<b>{len(expiring)} consent{'s' if len(expiring) != 1 else ''} expire soon</b>: see "
+            items.append(f"<b>{expiring} consent{'s' if expiring != 1 else ''} expire soon</b>: see "
                          "<b>Forms &amp; consents</b> to ask for a new signature in time.")
-        else:
+        elif expiring == 0:
             items.append("No consent expires soon.")
-        self.attention.setText("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+        self.attention.setText(self._list(items))
+        self.attention_ready.emit()
 
 
 # -- Sources & imports ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ def make_window(qtbot, ws: Workspace, **kwargs) -> MainWindow:  # type: ignore[n
     window = MainWindow(ws, **kwargs)
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=10_000)  # Home's look for pairs and consents
     return window
 
 
