@@ -9,10 +9,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ddj_desktop.gui.models import Column, ListTableModel, PagedTableModel
-from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
+from ddj_desktop.gui.pages import Page, fit_columns, table_view
 from ddj_desktop.workspace import RecordRow, Workspace
 
 if TYPE_CHECKING:
@@ -143,6 +152,7 @@ class PeoplePage(Page):
         self.view = table_view(self.model, "Records found")
         self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.view.selectionModel().selectionChanged.connect(self._selected)
+        self.shown_person: str | None = None
         self.person_title = QLabel("<b>Select a record to see everything known about that person.</b>")
         self.timeline = Timeline()
         self.person_records = ListTableModel(RECORD_COLUMNS[4:])
@@ -154,9 +164,15 @@ class PeoplePage(Page):
         person_layout.addWidget(self.person_title)
         person_layout.addWidget(self.timeline)
         person_layout.addWidget(self.person_view, 1)
-        person_layout.addWidget(note("<span style='color:gray'>Reviewing this person's uncertain matches will "
-                                     "be one click from here once the review queue is on the Matching page."
-                                     "</span>"))
+        self.review_button = QPushButton("&Review this person's records...")
+        self.review_button.setAccessibleName("Review the selected person's records and matches")
+        self.review_button.setToolTip("Split off records that are someone else, or merge in another person")
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self.review_person)
+        review_row = QHBoxLayout()
+        review_row.addWidget(self.review_button)
+        review_row.addStretch(1)
+        person_layout.addLayout(review_row)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
         splitter.addWidget(person)
@@ -202,8 +218,21 @@ class PeoplePage(Page):
         rows = self.view.selectionModel().selectedRows()
         self.show_person(self.model.row_at(rows[0].row()).person if rows else None)
 
+    def review_person(self) -> object:
+        """The review window's person dialog for the person shown (split or merge their records)."""
+        from ddj_desktop.gui.review import PersonDialog
+
+        if not self.shown_person:
+            return None
+        dialog = PersonDialog(self.workspace, int(self.shown_person.lstrip("P")), self)
+        dialog.finished.connect(lambda _: self.show_person(self.shown_person))
+        dialog.show()
+        return dialog
+
     def show_person(self, person: str | None) -> None:
         records = self.workspace.person_records(person) if person else []
+        self.shown_person = person if records else None
+        self.review_button.setEnabled(bool(self.shown_person) and self.workspace.may("review"))
         self.person_records.set_rows(records)
         self.timeline.set_records(records)
         if person and records:

@@ -92,6 +92,11 @@ def test_people_search_and_a_persons_records(qtbot, jail_workspace: Workspace) -
     person = page.model.row_at(0).person
     assert page.person_records.rowCount() == len(jail_workspace.person_records(person))
     assert person in page.person_title.text()
+    assert page.review_button.isEnabled()
+    dialog = page.review_person()
+    qtbot.addWidget(dialog)
+    assert f"P{dialog.person_id:06d}" == person
+    dialog.close()
     assert page.timeline.records
     page.timeline.grab()  # paints without error
     typo = first.last_name[0] + first.last_name[2] + first.last_name[1] + first.last_name[3:]  # SMTIH
