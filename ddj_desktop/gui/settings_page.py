@@ -90,8 +90,8 @@ class SettingsPage(Page):
         self.log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log.setAccessibleName("Log file")
         form.addRow("Log file:", self.log)
-        form.addRow("", note("The log holds what the program did and any errors, never names or other personal "
-                             "data. Send it with a bug report."))
+        form.addRow(note("The log holds what the program did and any errors, never names or other personal "
+                         "data. Send it with a bug report."))
         column.addWidget(computer)
 
         # -- your account
@@ -117,7 +117,7 @@ class SettingsPage(Page):
         self.passphrase_button.clicked.connect(self.change_passphrase)
         form.addRow("", _row(self.passphrase_button))
         self.passphrase_note = note("")
-        form.addRow("", self.passphrase_note)
+        form.addRow(self.passphrase_note)
         column.addWidget(store)
 
         # -- users
@@ -146,7 +146,7 @@ class SettingsPage(Page):
         self.store.setText(str(ws.path) + demo)
         self.log.setText(str(self.window_.log_file or "not written (tests)"))
         me = ws.my_account()
-        self.user.setText(f"<b>{me.name}</b>, {me.role}: may {ROLE_TEXT.get(me.role, '')}."
+        self.user.setText(f"<b>{me.name}</b>, role <b>{me.role}</b> ({ROLE_TEXT.get(me.role, '')})."
                           + ("" if me.has_password else " No password of your own yet."))
         admin = ws.may("manage_users")
         self.passphrase_button.setEnabled(ws.may("change_passphrase"))
