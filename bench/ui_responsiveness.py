@@ -30,6 +30,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa:
 
 from ddj_desktop.demo import SAMPLE_IMPORTS  # noqa: E402
 from ddj_desktop.gui import app as gui_app  # noqa: E402
+from ddj_desktop.gui import messages as gui_messages  # noqa: E402
 from ddj_desktop.gui import settings  # noqa: E402
 from ddj_desktop.gui.main_window import MainWindow  # noqa: E402
 from ddj_desktop.gui.processes import StoreKey, call_in_process  # noqa: E402
@@ -41,6 +42,16 @@ except ImportError:
     resource = None  # type: ignore[assignment]
 
 TICK_MS = 10
+
+
+class PrintedMessages(gui_messages.Messages):
+    """Errors a run meets are printed, never shown as a modal box that waits forever offscreen."""
+
+    def error(self, parent, err) -> None:  # type: ignore[no-untyped-def]
+        print(f"error shown to the user: {type(err).__name__}: {err.message}", file=sys.stderr)
+
+    def info(self, parent, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
+        print(f"message: {text}", file=sys.stderr)
 TARGET_MS = 100
 
 
@@ -175,6 +186,9 @@ def main() -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(scratch.name) / "settings"))
     app = gui_app.make_application([])
+    gui_messages.set_messages(PrintedMessages())
+    sys.excepthook = lambda kind, err, tb: print("bug:", "".join(__import__("traceback").format_exception(
+        kind, err, tb)), file=sys.stderr)
     settings.set_idle_minutes(0)  # a long link run must not lock the window mid-benchmark
     if args.store is not None and args.store.exists():
         ws = Workspace.open(args.store, "bench passphrase", user="bench")
