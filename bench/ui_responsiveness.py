@@ -30,19 +30,36 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa:
 
 from ddj_desktop.demo import SAMPLE_IMPORTS  # noqa: E402
 from ddj_desktop.gui import app as gui_app  # noqa: E402
+from ddj_desktop.gui import messages as gui_messages  # noqa: E402
 from ddj_desktop.gui import settings  # noqa: E402
 from ddj_desktop.gui.main_window import MainWindow  # noqa: E402
 from ddj_desktop.gui.processes import StoreKey, call_in_process  # noqa: E402
 from ddj_desktop.workspace import Workspace  # noqa: E402
 
+try:
+    import resource  # page faults that had to read from disk (not on Windows)
+except ImportError:
+    resource = None  # type: ignore[assignment]
+
 TICK_MS = 10
+
+
+class PrintedMessages(gui_messages.Messages):
+    """Errors a run meets are printed, never shown as a modal box that waits forever offscreen."""
+
+    def error(self, parent, err) -> None:  # type: ignore[no-untyped-def]
+        print(f"error shown to the user: {type(err).__name__}: {err.message}", file=sys.stderr)
+
+    def info(self, parent, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
+        print(f"message: {text}", file=sys.stderr)
 TARGET_MS = 100
 
 
 class StallMeter:
     """A 10 ms timer that remembers how late it fired: the event loop's stalls."""
 
-    def __init__(self) -> None:
+    def __init__(self, status=None) -> None:  # type: ignore[no-untyped-def]
+        self.status = status or (lambda: "")  # what the running work said last: names the worst stall's stage
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setInterval(TICK_MS)
@@ -55,23 +72,51 @@ class StallMeter:
         self.ticks = 0
         self.clock.start()
         self.last = 0
+        self.worst_at = 0.0
+        self.worst_during = ""
+        self.stalls: list[tuple[float, float, str]] = []
 
     def _tick(self) -> None:
         now = self.clock.elapsed()
         late = now - self.last - TICK_MS
         self.last = now
         self.ticks += 1
-        self.worst = max(self.worst, late)
+        if self.ticks % 50 == 0:
+            self.low_memory = min(self.low_memory, _available_mb())
+        if late > self.worst:
+            self.worst, self.worst_at, self.worst_during = late, (now - late) / 1000, self.status()
         if late > TARGET_MS:
             self.over += 1
+            self.stalls.append((round((now - late) / 1000, 1), late, self.status()))
 
     def start(self) -> None:
         self.reset()
+        self.faults = _major_faults()
+        self.low_memory = _available_mb()
         self.timer.start()
 
     def stop(self) -> dict[str, float]:
         self.timer.stop()
-        return {"worst_stall_ms": round(self.worst, 1), "stalls_over_100ms": self.over, "ticks": self.ticks}
+        return {"major_page_faults": _major_faults() - self.faults, "least_available_mb": self.low_memory,
+                "worst_stall_ms": round(self.worst, 1), "stalls_over_100ms": self.over, "ticks": self.ticks,
+                "worst_at_s": round(self.worst_at, 1), "worst_during": self.worst_during,
+                "stalls": self.stalls[:20]}
+
+
+def _major_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_majflt if resource is not None else 0
+
+
+def _available_mb() -> int:
+    """MemAvailable of /proc/meminfo in MB (Linux), else 0: memory the kernel can hand out without reclaiming."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
 
 
 def run_job(window: MainWindow, func, title: str):  # type: ignore[no-untyped-def]
@@ -126,6 +171,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument("--threads", action="store_true", help="run imports and the link on threads, not in a "
                         "worker process (to compare)")
+    parser.add_argument("--store", type=Path, help="keep the store here; if it already holds records, skip the "
+                        "imports and measure the link run (a re-link) and the table on it")
+    parser.add_argument("--no-cold-start", action="store_true", help="skip the cold-start measurement")
     args = parser.parse_args()
 
     spec = importlib.util.spec_from_file_location("import_speed", ROOT / "bench" / "import_speed.py")
@@ -133,13 +181,20 @@ def main() -> int:
     spec.loader.exec_module(import_speed)  # type: ignore[union-attr]
     folder = import_speed.county(args.people, args.seed)
 
-    results: dict[str, object] = {"cold_start": cold_start()}
+    results: dict[str, object] = {} if args.no_cold_start else {"cold_start": cold_start()}
     scratch = tempfile.TemporaryDirectory(prefix="ddj-ui-bench-")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(scratch.name) / "settings"))
     app = gui_app.make_application([])
+    gui_messages.set_messages(PrintedMessages())
+    sys.excepthook = lambda kind, err, tb: print("bug:", "".join(__import__("traceback").format_exception(
+        kind, err, tb)), file=sys.stderr)
     settings.set_idle_minutes(0)  # a long link run must not lock the window mid-benchmark
-    ws = Workspace.create(Path(scratch.name) / "bench.ddj", "bench passphrase", admin_name="bench")
+    if args.store is not None and args.store.exists():
+        ws = Workspace.open(args.store, "bench passphrase", user="bench")
+    else:
+        ws = Workspace.create(args.store or Path(scratch.name) / "bench.ddj", "bench passphrase", admin_name="bench")
+    reuse = ws.count_records() > 0
     key = StoreKey(ws.path, "bench passphrase", ws.user_name)
     window = MainWindow(ws, key=key)
 
@@ -151,12 +206,20 @@ def main() -> int:
     results["workers"] = "threads" if args.threads else "process"
     window.resize(1280, 820)
     window.show()
-    meter = StallMeter()
+    meter = StallMeter(lambda: window.progress_panel.label.text())
+
+    # The machine's own noise: the same timer while nothing runs (other programs, a loaded CPU).
+    meter.start()
+    idle = QEventLoop()
+    QTimer.singleShot(5000, idle.quit)
+    idle.exec()
+    results["idle"] = meter.stop()
+    print(f"idle 5 s: worst stall {results['idle']['worst_stall_ms']} ms", file=sys.stderr)  # type: ignore[index]
 
     imports = []
     rows = 0
     meter.start()
-    for source, names in SAMPLE_IMPORTS:
+    for source, names in [] if reuse else SAMPLE_IMPORTS:
         files = [folder / n for n in names]
         meter_before = meter.worst
         meter.worst = 0.0
@@ -169,13 +232,18 @@ def main() -> int:
         meter.worst = max(meter.worst, meter_before)
         print(f"import {source:<10} {read:>9,} rows {seconds:6.1f} s  worst stall {imports[-1]['worst_stall_ms']} ms",
               file=sys.stderr)
-    results["import"] = {"rows": rows, **meter.stop(), "per_import": imports}
+    if not reuse:
+        results["import"] = {"rows": rows, **meter.stop(), "per_import": imports}
 
     if hasattr(ws, "link"):
         meter.start()
         _, seconds = run_job(window, lambda p: call("link", progress=p), "Linking")
         results["link"] = {"seconds": round(seconds, 1), **meter.stop()}
-        print(f"link {seconds:.1f} s, worst stall {results['link']['worst_stall_ms']} ms", file=sys.stderr)  # type: ignore[index]
+        lk = results["link"]
+        print(f"link {seconds:.1f} s, worst stall {lk['worst_stall_ms']} ms at {lk['worst_at_s']} s "  # type: ignore[index]
+              f"({lk['worst_during']!r}); over 100 ms: {lk['stalls']}; the window's major page faults "  # type: ignore[index]
+              f"{lk['major_page_faults']}, least memory available {lk['least_available_mb']:,} MB",  # type: ignore[index]
+              file=sys.stderr)
 
     # The People page at this size. Searches run on a worker; paging and sorting run on the GUI thread, so each of
     # those is a stall of its own length.
@@ -208,12 +276,15 @@ def main() -> int:
     if args.json:
         print(json.dumps(results, indent=2))
     else:
-        cs = results["cold_start"]
-        print(f"\ncold start to the first screen: {cs['first']['launch_to_screen_s']} s (first), "  # type: ignore[index]
-              f"{cs['second']['launch_to_screen_s']} s (second)  target < 1.5 s")  # type: ignore[index]
-        imp = results["import"]
-        print(f"import of {imp['rows']:,} rows: worst stall {imp['worst_stall_ms']} ms, "  # type: ignore[index]
-              f"{imp['stalls_over_100ms']} stalls over 100 ms")  # type: ignore[index]
+        if "cold_start" in results:
+            cs = results["cold_start"]
+            print(f"\ncold start to the first screen: {cs['first']['launch_to_screen_s']} s (first), "  # type: ignore[index]
+                  f"{cs['second']['launch_to_screen_s']} s (second)  target < 1.5 s")  # type: ignore[index]
+        print(f"idle (nothing running): worst stall {results['idle']['worst_stall_ms']} ms")  # type: ignore[index]
+        if "import" in results:
+            imp = results["import"]
+            print(f"import of {imp['rows']:,} rows: worst stall {imp['worst_stall_ms']} ms, "  # type: ignore[index]
+                  f"{imp['stalls_over_100ms']} stalls over 100 ms")  # type: ignore[index]
         if "link" in results:
             lk = results["link"]
             print(f"link: {lk['seconds']} s, worst stall {lk['worst_stall_ms']} ms, "  # type: ignore[index]

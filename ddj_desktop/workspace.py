@@ -6,6 +6,7 @@ it changes the store or lets data out of it.
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ddj_desktop import exporting
-from ddj_desktop.errors import DdjError
+from ddj_desktop.errors import AuthenticationFailed, DdjError, WrongPassphrase
 from ddj_desktop.governance import audit, users
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.normalize.names import normalize_name
@@ -505,6 +506,11 @@ class Workspace:
     def _may(self, permission: str) -> bool:
         return permission in users.PERMISSIONS.get(self.role, frozenset())
 
+    def may(self, permission: str) -> bool:
+        """Whether the acting user's role allows `permission` (so a window can say so before a button is pressed;
+        every call still checks)."""
+        return self._may(permission)
+
     # -- frequent-utilizer lists -----------------------------------------------------------------------------
     _utilizer_cache: Any = None  # (store fingerprint, attribute keys, with dob?, EventTable): reused while unchanged
 
@@ -919,14 +925,27 @@ class Workspace:
             self._audit(session, "user_add", name=user.name, role=user.role)
             return UserInfo(user.name, user.role, user.active, True)
 
-    def set_password(self, password: str, *, name: str | None = None) -> None:
-        """Set the acting user's password, or (admins) another user's."""
-        if name is not None and name != self.user_name:
+    def my_account(self) -> UserInfo:
+        """The acting user: name, role, whether they have a password of their own."""
+        with self.store.reading() as session:
+            me = session.scalar(select(User).where(User.name == self.user_name))
+            if me is None:
+                raise DdjError(f"There is no user named {self.user_name!r}.")
+            return UserInfo(me.name, me.role, me.active, me.password_hash is not None)
+
+    def set_password(self, password: str, *, name: str | None = None, current_password: str | None = None) -> None:
+        """Set the acting user's password, or (admins) another user's. With `current_password`, the acting user's
+        present password must match it first (the desktop asks for it, in case someone else sits at the laptop)."""
+        own = name is None or name == self.user_name
+        if not own:
             self._require("manage_users")
         with self.store.session() as session:
             target = session.scalar(select(User).where(User.name == (name or self.user_name)))
             if target is None:
                 raise DdjError(f"There is no user named {name!r}.")
+            if own and current_password is not None and target.password_hash is not None \
+                    and not users.password_matches(target, current_password):
+                raise AuthenticationFailed("Your current password is not right; the password was not changed.")
             users.set_password(session, target, password)
             self._audit(session, "user_password", name=target.name)
 
@@ -963,9 +982,17 @@ class Workspace:
             restored._audit(session, "restore", file=Path(backup).name, replaced=aside.name if aside else None)
         return restored, aside
 
-    def change_passphrase(self, new_passphrase: str) -> None:
-        """Re-encrypt the store under a new passphrase (do this when someone who knew it leaves)."""
+    def change_passphrase(self, new_passphrase: str, *, current_passphrase: str | None = None) -> None:
+        """Re-encrypt the store under a new passphrase (do this when someone who knew it leaves). With
+        `current_passphrase`, it must be the passphrase the store was opened with, else nothing changes."""
         self._require("change_passphrase")
+        if current_passphrase is not None and not hmac.compare_digest(
+            current_passphrase.encode("utf-8"), self.store._passphrase.encode("utf-8")
+        ):
+            raise WrongPassphrase(
+                "That is not the store's current passphrase; the passphrase was not changed.",
+                hint="Type the passphrase you unlocked the store with.",
+            )
         self.store.rekey(new_passphrase)
         with self.store.session() as session:
             self._audit(session, "rekey")

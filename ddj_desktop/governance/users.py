@@ -76,6 +76,16 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = _hasher.hash(password)
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is `user`'s password (False when the user has none)."""
+    if user.password_hash is None:
+        return False
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, name: str | None, password: str | None) -> User:
     """The user acting in this session.
 

@@ -18,13 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ddj_desktop.errors import PermissionDenied
+from ddj_desktop.governance import users
 from ddj_desktop.gui import settings
 from ddj_desktop.gui.consents_page import ConsentsPage
 from ddj_desktop.gui.messages import messages
-from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page, SettingsPage
+from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page
 from ddj_desktop.gui.people import PeoplePage
 from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.gui.reports_page import ReportsPage
+from ddj_desktop.gui.settings_page import SettingsPage
 from ddj_desktop.gui.store_dialogs import UnlockDialog
 from ddj_desktop.gui.utilizers_page import UtilizersPage
 from ddj_desktop.gui.workers import Job, ProgressPanel, Workers
@@ -151,8 +154,17 @@ class MainWindow(QMainWindow):
         self.refresh_page()
 
     def refresh_page(self) -> None:
-        if self.workspace is not None:
-            self.current_page().refresh()
+        if self.workspace is None:
+            return
+        page = self.current_page()
+        page.show_allowed()
+        try:
+            if page.needs is not None:
+                users.require(self.workspace.role, page.needs)
+            page.refresh()
+        except PermissionDenied as err:  # a reviewer on the Audit page: say so on the page, not in a crash box
+            log.info("Page %s: %s", page.title, err.message)
+            page.show_not_allowed(err)
 
     def status(self, text: str) -> None:
         self.message.setText(text)

@@ -131,6 +131,7 @@ class PagedTableModel(_TableModel):
         self.sort_key = sort_key or next((c.sort_key for c in self.columns if c.sort_key), "")
         self.descending = False
         self.exhausted = True
+        self.loaded = False  # nothing asked for yet: a sort order set meanwhile fetches nothing
         self._changing = False  # views and testers may ask for more while a change is being announced
 
     def first_page(self, text: str | None = None) -> list[Any]:
@@ -144,6 +145,7 @@ class PagedTableModel(_TableModel):
         self.beginResetModel()
         self.filter_text = text
         self.rows = list(rows)
+        self.loaded = True
         self.exhausted = complete or len(self.rows) < self.PAGE
         self.endResetModel()
         self._changing = False
@@ -177,4 +179,5 @@ class PagedTableModel(_TableModel):
             return
         self.sort_key = self.columns[column].sort_key or ""
         self.descending = order == Qt.SortOrder.DescendingOrder
-        self.refresh()
+        if self.loaded:  # (a view that turns sorting on while it is built asks before any rows are wanted)
+            self.refresh()

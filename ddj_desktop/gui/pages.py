@@ -6,28 +6,27 @@ shown) and hands long work to the window's workers.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ddj_desktop.gui import settings
+from ddj_desktop.errors import DdjError
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
 from ddj_desktop.gui.processes import call_in_process
@@ -116,6 +115,7 @@ class _StretchFiller(QObject):
 class Page(QWidget):
     title = ""
     description = ""
+    needs: str | None = None  # the permission (governance/users.py) without which the page shows nothing
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -124,9 +124,16 @@ class Page(QWidget):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(24, 18, 24, 18)
         self.layout_.setSpacing(10)
-        self.layout_.addWidget(heading(self.title))
+        self.title_label = heading(self.title)
+        self.layout_.addWidget(self.title_label)
         if self.description:
             self.layout_.addWidget(note(self.description))
+        self.not_allowed = note("")  # shown instead of an error when the user's role does not open this page
+        self.not_allowed.setObjectName("notAllowed")
+        self.not_allowed.setAccessibleName("Not allowed for your role")
+        self.not_allowed.hide()
+        self.layout_.addWidget(self.not_allowed)
+        self._held_back: list[QWidget] = []
 
     @property
     def workspace(self) -> Workspace:
@@ -135,6 +142,23 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Show what the store holds now."""
+
+    def show_not_allowed(self, err: DdjError) -> None:
+        """Say that the user's role does not allow this page's work, and grey out the page's controls."""
+        role = html.escape(self.window_.workspace.role if self.window_.workspace else "")
+        self.not_allowed.setText(f"<b>Your role ({role}) does not open this page.</b> Ask an admin of this store if "
+                                 "you need it; its controls are greyed out for you.")
+        self.not_allowed.show()
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child not in (self.title_label, self.not_allowed) and child.isEnabled():
+                child.setEnabled(False)
+                self._held_back.append(child)
+
+    def show_allowed(self) -> None:
+        self.not_allowed.hide()
+        for child in self._held_back:
+            child.setEnabled(True)
+        self._held_back.clear()
 
 
 # -- Home ----------------------------------------------------------------------------------------------------
@@ -161,9 +185,12 @@ class _Figure(QFrame):
 
 class HomePage(Page):
     title = "Home"
+    attention_ready = Signal()  # the worker's look for pairs to review and expiring consents is shown
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
+        self._asked = 0
+        self._items: list[str] = []
         self.figures = {key: _Figure(caption) for key, caption in (
             ("records", "records"), ("persons", "people"), ("sources", "sources"), ("batches", "imports"),
         )}  # fmt: skip
@@ -207,20 +234,42 @@ class HomePage(Page):
             total = sum(b.rows_rejected for b in rejected)
             items.append(f"{total:,} rows in {len(rejected)} imports were rejected. See <b>Sources &amp; "
                          "imports</b> to read why and export them for the agency.")
-        if hasattr(ws, "link"):
-            items.append("Run <b>Matching</b> after each month's imports so people are linked across agencies.")
-        else:
-            items.append("Matching (linking records across agencies) and its review queue arrive in a later "
-                         "version; records are imported and searchable now.")
-        expiring = ws.consents(expiring_only=True) if ws.role in ("admin", "analyst", "reviewer") else []
+        self._items = items
+        self.attention.setText(self._list([*items, "Looking for pairs to review and expiring consents..."]))
+        self._asked += 1
+        asked = self._asked
+        may_review, may_consents = ws.may("review"), ws.may("view_identity")
+
+        def waiting(progress: object) -> tuple[int | None, list[Any] | None]:  # on a worker: a big queue takes a while
+            pairs = ws.review_queue(list_impact=False).left if may_review else None
+            consents = ws.consents(expiring_only=True) if may_consents else None
+            return pairs, consents
+
+        self.window_.workers.run(waiting, lambda found: self._waiting(asked, *found), title="Looking", parent=self)
+
+    @staticmethod
+    def _list(items: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+    def _waiting(self, asked: int, pairs: int | None, expiring: list[Any] | None) -> None:
+        if asked != self._asked:
+            return
+        items = list(self._items)
+        if pairs:
+            items.append(f"<b>{pairs:,} pair{'s' if pairs != 1 else ''} of records wait for a reviewer</b>: open "
+                         "<b>Matching</b>, then <b>Review queue</b>, to say whether each is one person.")
+        elif pairs == 0:
+            items.append("No pair of records waits for a reviewer. Run <b>Matching</b> after each month's imports "
+                         "so people are linked across agencies.")
         if expiring:
             named = ", ".join(f"{c.person} on {c.expires_on}" for c in sorted(expiring, key=lambda c: c.expires_on)[:5])
             items.append(f"<b>{len(expiring)} consent{'s' if len(expiring) != 1 else ''} expire soon</b> "
                          f"({named}{' …' if len(expiring) > 5 else ''}): see <b>Forms &amp; consents</b> to ask for a "
                          "new signature in time.")
-        else:
+        elif expiring is not None:
             items.append("No consent expires soon.")
-        self.attention.setText("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+        self.attention.setText(self._list(items))
+        self.attention_ready.emit()
 
 
 # -- Sources & imports ---------------------------------------------------------------------------------------
@@ -459,50 +508,3 @@ class AuditPage(Page):
         ok = result.ok
         self.verdict.setText(("\u2714 " if ok else "\u2718 ") + result.message())
         self.verdict.setStyleSheet("color: #1b5e20;" if ok else "color: #b00020; font-weight: bold;")
-
-
-# -- Settings ------------------------------------------------------------------------------------------------
-class SettingsPage(Page):
-    title = "Settings"
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        form = QFormLayout()
-        self.idle = QSpinBox()
-        self.idle.setRange(0, 240)
-        self.idle.setSuffix(" minutes")
-        self.idle.setSpecialValueText("never")
-        self.idle.setAccessibleName("Lock after minutes without use")
-        self.idle.setValue(settings.idle_minutes())
-        self.idle.valueChanged.connect(self._idle_changed)
-        form.addRow("&Lock after:", self.idle)
-        self.store = QLabel()
-        self.store.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Store:", self.store)
-        self.user = QLabel()
-        form.addRow("Signed in as:", self.user)
-        self.log = QLabel()
-        self.log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Log file:", self.log)
-        self.layout_.addLayout(form)
-        lock = QPushButton("Loc&k now")
-        lock.clicked.connect(window.lock)
-        row = QHBoxLayout()
-        row.addWidget(lock)
-        row.addStretch(1)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(note("The log file holds what the program did and any errors, never names or other "
-                                    "personal data. Changing the passphrase and managing users are on the "
-                                    "command line for now: <tt>ddj-desktop passphrase STORE</tt>, "
-                                    "<tt>ddj-desktop users STORE</tt>."))
-        self.layout_.addStretch(1)
-
-    def refresh(self) -> None:
-        self.store.setText(str(self.workspace.path) + ("  (sample county, temporary)" if self.window_.demo else ""))
-        self.user.setText(f"{self.workspace.user_name} ({self.workspace.role})")
-        self.log.setText(str(self.window_.log_file or "not written (tests)"))
-
-    def _idle_changed(self, minutes: int) -> None:
-        settings.set_idle_minutes(minutes)
-        self.window_.idle_lock.set_minutes(minutes)
-

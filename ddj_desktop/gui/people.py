@@ -9,10 +9,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ddj_desktop.gui.models import Column, ListTableModel, PagedTableModel
-from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
+from ddj_desktop.gui.pages import Page, fit_columns, table_view
 from ddj_desktop.workspace import RecordRow, Workspace
 
 if TYPE_CHECKING:
@@ -121,6 +130,7 @@ class PeoplePage(Page):
     searched = Signal(int)  # a search finished; how many records it found
 
     title = "People"
+    needs = "view_identity"
     description = ("Search by name (the start of the last name, then of the first: <i>nun mar</i>), a date of "
                    "birth (<i>1980-04-02</i> or <i>4/2/1980</i>), an agency's key, or a person number "
                    "(<i>P000123</i>). A name that finds nothing shows close spellings.")
@@ -161,9 +171,15 @@ class PeoplePage(Page):
         person_layout.addLayout(title_row)
         person_layout.addWidget(self.timeline)
         person_layout.addWidget(self.person_view, 1)
-        person_layout.addWidget(note("<span style='color:gray'>Reviewing this person's uncertain matches will "
-                                     "be one click from here once the review queue is on the Matching page."
-                                     "</span>"))
+        self.review_button = QPushButton("&Review this person's records...")
+        self.review_button.setAccessibleName("Review the selected person's records and matches")
+        self.review_button.setToolTip("Split off records that are someone else, or merge in another person")
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self.review_person)
+        review_row = QHBoxLayout()
+        review_row.addWidget(self.review_button)
+        review_row.addStretch(1)
+        person_layout.addLayout(review_row)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
         splitter.addWidget(person)
@@ -213,10 +229,22 @@ class PeoplePage(Page):
         if self.shown_person:
             self.window_.show_page("Forms & consents").record_consent(self.shown_person)  # type: ignore[attr-defined]
 
+    def review_person(self) -> object:
+        """The review window's person dialog for the person shown (split or merge their records)."""
+        from ddj_desktop.gui.review import PersonDialog
+
+        if not self.shown_person:
+            return None
+        dialog = PersonDialog(self.workspace, int(self.shown_person.lstrip("P")), self)
+        dialog.finished.connect(lambda _: self.show_person(self.shown_person))
+        dialog.show()
+        return dialog
+
     def show_person(self, person: str | None) -> None:
         records = self.workspace.person_records(person) if person else []
         self.shown_person = person if records else None
         self.consent_button.setEnabled(self.shown_person is not None)
+        self.review_button.setEnabled(bool(self.shown_person) and self.workspace.may("review"))
         self.person_records.set_rows(records)
         self.timeline.set_records(records)
         if person and records:

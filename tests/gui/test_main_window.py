@@ -42,6 +42,23 @@ def test_home_shows_what_the_store_holds(qtbot, jail_workspace: Workspace) -> No
     assert home.batches.index(0, 2).data().startswith("jail_bookings.xlsx")
 
 
+def test_home_says_how_many_pairs_wait_for_a_reviewer(qtbot, jail_workspace: Workspace) -> None:
+    jail_workspace.link()
+    left = jail_workspace.review_queue(list_impact=False).left
+    window = MainWindow(jail_workspace)
+    qtbot.addWidget(window)
+    home = window.pages["Home"]
+    with qtbot.waitSignal(home.attention_ready, timeout=20_000):
+        window.show()
+        window.refresh_page()
+    text = home.attention.text()
+    if left:
+        assert f"{left:,} pair" in text and "wait for a reviewer" in text
+    else:
+        assert "No pair of records waits for a reviewer" in text
+    assert "consent" in text and "Looking for" not in text
+
+
 def test_imports_page_lists_batches_and_exports_rejected_rows(qtbot, jail_workspace: Workspace, shown,
                                                               tmp_path: Path) -> None:
     window = make_window(qtbot, jail_workspace)
@@ -75,6 +92,11 @@ def test_people_search_and_a_persons_records(qtbot, jail_workspace: Workspace) -
     person = page.model.row_at(0).person
     assert page.person_records.rowCount() == len(jail_workspace.person_records(person))
     assert person in page.person_title.text()
+    assert page.review_button.isEnabled()
+    dialog = page.review_person()
+    qtbot.addWidget(dialog)
+    assert f"P{dialog.person_id:06d}" == person
+    dialog.close()
     assert page.timeline.records
     page.timeline.grab()  # paints without error
     typo = first.last_name[0] + first.last_name[2] + first.last_name[1] + first.last_name[3:]  # SMTIH
@@ -97,6 +119,7 @@ def test_audit_log_lists_entries_and_verifies(qtbot, jail_workspace: Workspace) 
 def test_lock_closes_the_store_and_the_passphrase_opens_it_again(qtbot, workspace: Workspace,
                                                                  passphrase: str) -> None:
     window = make_window(qtbot, workspace)
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=10_000)  # Home's look for pairs and consents
     window.lock()
     assert window.workspace is None
     dialog = window.unlock_dialog

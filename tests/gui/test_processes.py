@@ -3,6 +3,8 @@ the call had run on a thread."""
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 import threading
 from pathlib import Path
 
@@ -55,3 +57,28 @@ def test_cancel_stops_the_child_and_nothing_is_kept(workspace: Workspace, key: S
         call_in_process(key, "import_files", [samples / "ed_county_general.csv"], "ed",
                         progress=Recorder(cancel_at=0.2))
     assert workspace.counts()["records"] == 0
+
+
+def _priority_after_lowering(conn) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from ddj_desktop.gui.processes import _lower_priority
+
+    before = os.nice(0)
+    _lower_priority()
+    conn.send((before, os.nice(0)))
+    conn.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX niceness")
+def test_the_worker_process_runs_below_the_windows_priority() -> None:
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=False)
+    child = context.Process(target=_priority_after_lowering, args=(theirs,))
+    child.start()
+    try:
+        assert ours.poll(60)
+        before, after = ours.recv()
+    finally:
+        child.join(30)
+    assert after > before  # the window (normal priority) gets the CPU first on a busy laptop

@@ -1,0 +1,219 @@
+"""Settings: this computer's idle lock and log, your own password, the store passphrase, and (admins) the users.
+
+What a role may not do is said on the page, not found out by pressing a button: the buttons an analyst, reviewer
+or viewer cannot use are disabled and a line says who can. Workspace still checks every call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ddj_desktop.gui import settings
+from ddj_desktop.gui.account_dialogs import (
+    ROLE_TEXT,
+    AddUserDialog,
+    ChangePassphraseDialog,
+    ChangePasswordDialog,
+    ResetPasswordDialog,
+)
+from ddj_desktop.gui.models import Column, ListTableModel
+from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
+from ddj_desktop.workspace import UserInfo
+
+if TYPE_CHECKING:
+    from ddj_desktop.gui.main_window import MainWindow
+
+USER_COLUMNS = (
+    Column("Name", lambda u: u.name),
+    Column("Role", lambda u: u.role),
+    Column("Password", lambda u: "set" if u.has_password else "none yet"),
+    Column("Active", lambda u: u.active),
+    Column("May", lambda u: ROLE_TEXT.get(u.role, ""), stretch=True),
+)
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for widget in widgets:
+        row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
+class SettingsPage(Page):
+    title = "Settings"
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.setSpacing(14)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.layout_.addWidget(scroll, 1)
+
+        # -- this computer
+        computer = QGroupBox("This computer")
+        form = QFormLayout(computer)
+        self.idle = QSpinBox()
+        self.idle.setRange(0, 240)
+        self.idle.setSuffix(" minutes without use")
+        self.idle.setSpecialValueText("never")
+        self.idle.setAccessibleName("Lock after minutes without use")
+        self.idle.setValue(settings.idle_minutes())
+        self.idle.valueChanged.connect(self._idle_changed)
+        idle_label = QLabel("&Lock after:")
+        idle_label.setBuddy(self.idle)
+        lock = QPushButton("Loc&k now")
+        lock.setToolTip("Lock now (Ctrl+L)")
+        lock.clicked.connect(window.lock)
+        idle_row = _row(self.idle, lock)
+        form.addRow(idle_label, idle_row)
+        self.log = QLabel()
+        self.log.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log.setAccessibleName("Log file")
+        form.addRow("Log file:", self.log)
+        form.addRow(note("The log holds what the program did and any errors, never names or other personal "
+                         "data. Send it with a bug report."))
+        column.addWidget(computer)
+
+        # -- your account
+        account = QGroupBox("Your account")
+        form = QFormLayout(account)
+        self.user = QLabel()
+        self.user.setAccessibleName("Signed in as")
+        form.addRow("Signed in as:", self.user)
+        self.password_button = QPushButton("Change my &password...")
+        self.password_button.clicked.connect(self.change_password)
+        form.addRow("", _row(self.password_button))
+        column.addWidget(account)
+
+        # -- the store
+        store = QGroupBox("Store")
+        form = QFormLayout(store)
+        self.store = QLabel()
+        self.store.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.store.setWordWrap(True)
+        self.store.setAccessibleName("Store file")
+        form.addRow("File:", self.store)
+        self.passphrase_button = QPushButton("Change the store pass&phrase...")
+        self.passphrase_button.clicked.connect(self.change_passphrase)
+        form.addRow("", _row(self.passphrase_button))
+        self.passphrase_note = note("")
+        form.addRow(self.passphrase_note)
+        column.addWidget(store)
+
+        # -- users
+        people = QGroupBox("Users of this store")
+        box = QVBoxLayout(people)
+        self.users_note = note("")
+        box.addWidget(self.users_note)
+        self.users = ListTableModel(USER_COLUMNS)
+        self.users_view = table_view(self.users, "Users of this store", sortable=False)
+        self.users_view.setMinimumHeight(150)
+        self.users_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        box.addWidget(self.users_view)
+        self.add_button = QPushButton("&Add a user...")
+        self.add_button.clicked.connect(self.add_user)
+        self.reset_button = QPushButton("&Reset password...")
+        self.reset_button.setAccessibleName("Reset the password of the selected user")
+        self.reset_button.clicked.connect(self.reset_password)
+        box.addLayout(_row(self.add_button, self.reset_button))
+        column.addWidget(people)
+        column.addStretch(1)
+
+    # -- showing ---------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        ws = self.workspace
+        demo = "  (sample county, temporary)" if self.window_.demo else ""
+        self.store.setText(str(ws.path) + demo)
+        self.log.setText(str(self.window_.log_file or "not written (tests)"))
+        me = ws.my_account()
+        self.user.setText(f"<b>{me.name}</b>, role <b>{me.role}</b> ({ROLE_TEXT.get(me.role, '')})."
+                          + ("" if me.has_password else " No password of your own yet."))
+        admin = ws.may("manage_users")
+        self.passphrase_button.setEnabled(ws.may("change_passphrase"))
+        self.passphrase_note.setText(
+            "Change it when someone who knew it leaves. Everyone who uses this store then needs the new one."
+            if ws.may("change_passphrase") else
+            f"Only an admin can change the store passphrase; you are signed in as {me.role}."
+        )  # fmt: skip
+        self.users_view.setVisible(admin)
+        self.add_button.setVisible(admin)
+        self.reset_button.setVisible(admin)
+        if admin:
+            rows: list[UserInfo] = ws.users()
+            self.users.set_rows(rows)
+            fit_columns(self.users_view)
+            self.users_note.setText(
+                "Everyone signs in with their own name and password once a second user exists; their role decides "
+                "what they may see and do, and the audit log names them."
+            )
+        else:
+            self.users.set_rows([])
+            self.users_note.setText(f"Only an admin sees and manages the users; you are signed in as {me.role}. "
+                                    "Ask an admin to add a user or reset a password.")
+        self._update_buttons()
+
+    def selected_user(self) -> UserInfo | None:
+        rows = self.users_view.selectionModel().selectedRows()
+        return self.users.row_at(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        selected = self.selected_user()
+        self.reset_button.setEnabled(selected is not None and selected.name != self.workspace.user_name)
+        self.reset_button.setToolTip("Your own password: Change my password, above." if selected is not None
+                                     and selected.name == self.workspace.user_name else "")
+
+    # -- doing -----------------------------------------------------------------------------------------------
+    def add_user(self) -> AddUserDialog:
+        dialog = AddUserDialog(self.workspace, self)
+        dialog.accepted.connect(lambda: self._changed("The user was added. Tell them their password in person; "
+                                                      "they also need the store passphrase."))
+        dialog.open()
+        return dialog
+
+    def reset_password(self) -> ResetPasswordDialog | None:
+        user = self.selected_user()
+        if user is None:
+            return None
+        dialog = ResetPasswordDialog(self.workspace, user.name, self)
+        dialog.accepted.connect(lambda: self._changed("The new password was set."))
+        dialog.open()
+        return dialog
+
+    def change_password(self) -> ChangePasswordDialog:
+        dialog = ChangePasswordDialog(self.workspace, self)
+        dialog.accepted.connect(lambda: self._changed("Your password was changed. Use it the next time you unlock."))
+        dialog.open()
+        return dialog
+
+    def change_passphrase(self) -> ChangePassphraseDialog:
+        dialog = ChangePassphraseDialog(self.window_, self)
+        dialog.open()
+        return dialog
+
+    def _changed(self, text: str) -> None:
+        self.window_.status(text)
+        self.refresh()
+
+    def _idle_changed(self, minutes: int) -> None:
+        settings.set_idle_minutes(minutes)
+        self.window_.idle_lock.set_minutes(minutes)
