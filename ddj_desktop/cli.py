@@ -481,6 +481,34 @@ def cmd_consents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agreements(args: argparse.Namespace) -> int:
+    """List, add, tie and end data-sharing agreements."""
+    with open_workspace(args) as ws:
+        if args.action == "add":
+            made = ws.add_agreement(args.name, parties=_split(args.parties), purpose=args.purpose,
+                                    fields=_split(args.fields), starts_on=args.start, ends_on=args.end)
+            print(f"Added agreement {made.name} ({made.starts_on} to {made.ends_on or 'open-ended'}), {made.status}. "
+                  f"Tie a source to it with `ddj-desktop agreements STORE tie SOURCE {made.name}`.")
+        elif args.action == "tie":
+            source = ws.tie_agreement(args.source, None if args.agreement == "none" else args.agreement)
+            print(f"Source {source.name} now falls under {source.agreement or 'no agreement'}.")
+        elif args.action == "end":
+            ended = ws.end_agreement(args.name, on=args.on, note=args.note)
+            print(f"Agreement {ended.name} ends on {ended.ends_on}; imports into "
+                  f"{', '.join(ended.sources) or 'its sources'} after that day are refused.")
+        else:
+            rows = ws.agreements(on=args.on)
+            if not rows:
+                print("No agreements. Add one with `ddj-desktop agreements STORE add ...`.")
+            for a in rows:
+                print(f"{a.name:<20} {a.status:<11} {a.starts_on} to {a.ends_on or 'open-ended':<10}  "
+                      f"sources: {', '.join(a.sources) or '-'}")
+                print(f"    parties: {'; '.join(a.parties)}")
+                print(f"    purpose: {a.purpose}")
+                print(f"    fields:  {', '.join(a.fields_allowed)}")
+    return 0
+
+
 def cmd_disclose(args: argparse.Namespace) -> int:
     """Export a person's records to a named party, only under an active consent."""
     with open_workspace(args) as ws:
@@ -775,6 +803,32 @@ def build_parser() -> argparse.ArgumentParser:
     r = actions.add_parser("expiring", help="consents ending within 30 days (or --days N)")
     r.add_argument("--days", type=int, metavar="N")
     r.add_argument("--on", metavar="DATE", help="from this day instead of today")
+
+    p = _store_command(sub, "agreements", cmd_agreements, "data-sharing agreements (MOUs): list, add, tie a source "
+                       "to one, end one (admins change them)")
+    p.description = ("A source tied to an agreement takes imports only inside the agreement's period and only of "
+                     "the fields it allows (canonical fields such as last_name, dob, event_start and attribute "
+                     "columns such as charge); an import outside them is refused, naming the fields, and nothing "
+                     "is written. The row key (source_key) is always allowed; quality codes come with their field; "
+                     "full_name with first_name and last_name.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    r = actions.add_parser("list", help="every agreement with its status and sources")
+    r.add_argument("--on", metavar="DATE", help="status on this day instead of today")
+    r = actions.add_parser("add", help="record an agreement")
+    r.add_argument("name", metavar="NAME", help="a short name, e.g. hmis-mou-2025")
+    r.add_argument("--parties", required=True, metavar="LIST", help="the parties, comma-separated")
+    r.add_argument("--purpose", required=True, metavar="TEXT", help="what the data may be used for")
+    r.add_argument("--fields", required=True, metavar="LIST",
+                   help="the fields it allows, comma-separated (e.g. first_name,last_name,dob,event_start,charge)")
+    r.add_argument("--start", required=True, metavar="DATE", help="its first day, YYYY-MM-DD")
+    r.add_argument("--end", metavar="DATE", help="its last day (default: open-ended until ended)")
+    r = actions.add_parser("tie", help="put a source under an agreement ('none' to release it)")
+    r.add_argument("source", metavar="SOURCE")
+    r.add_argument("agreement", metavar="AGREEMENT|none")
+    r = actions.add_parser("end", help="end an agreement (imports after its last day are refused)")
+    r.add_argument("name", metavar="NAME")
+    r.add_argument("--on", metavar="DATE", help="its last day (default: today)")
+    r.add_argument("--note", metavar="TEXT", help="why it ended")
 
     p = _store_command(sub, "disclose", cmd_disclose, "export a person's records to a party, only under an active "
                        "consent (PDF with the 42 CFR 2.32 notice when Part 2 records are in it)")

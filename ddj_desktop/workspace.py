@@ -20,7 +20,7 @@ from ddj_desktop.governance import audit, users
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.normalize.names import normalize_name
 from ddj_desktop.progress import NullProgress, Progress, Stage
-from ddj_desktop.store.models import ImportBatch, Person, Record, RowProblem, Source, User
+from ddj_desktop.store.models import Agreement, ImportBatch, Person, Record, RowProblem, Source, User
 from ddj_desktop.store.store import Store
 
 # Sequential Intercept Model intercepts for the source names counties use most; any other source starts unknown.
@@ -44,6 +44,13 @@ class SourceInfo:
     intercept: int | None
     agency: str | None
     records: int
+    agreement: str | None = None  # the data-sharing agreement it falls under
+    retention_years: int | None = None  # records older than this (since created or last changed) are purged
+
+
+def _source_info(source: Source, records: int, agreements: dict[int, str]) -> SourceInfo:
+    return SourceInfo(source.name, source.display_name, source.intercept, source.agency, records,
+                      agreements.get(source.agreement_id) if source.agreement_id else None, source.retention_years)
 
 
 @dataclass(frozen=True)
@@ -164,10 +171,9 @@ class Workspace:
         self._require("view_summary")
         with self.store.reading() as session:
             counts = dict(session.execute(select(Record.source_id, func.count()).group_by(Record.source_id)).all())
-            return [
-                SourceInfo(s.name, s.display_name, s.intercept, s.agency, counts.get(s.id, 0))
-                for s in session.scalars(select(Source).order_by(Source.name))
-            ]
+            names = dict(session.execute(select(Agreement.id, Agreement.name)).all())
+            return [_source_info(s, counts.get(s.id, 0), names)  # type: ignore[arg-type]
+                    for s in session.scalars(select(Source).order_by(Source.name))]
 
     def set_source(
         self, name: str, *, display_name: str | None = None, intercept: int | None = None, agency: str | None = None
@@ -187,7 +193,8 @@ class Workspace:
                 source.agency = changes["agency"] = agency
             self._audit(session, "source", source=source.name, **changes)
             records = session.scalar(select(func.count()).select_from(Record).where(Record.source_id == source.id))
-            return SourceInfo(source.name, source.display_name, source.intercept, source.agency, records or 0)
+            names = dict(session.execute(select(Agreement.id, Agreement.name)).all())
+            return _source_info(source, records or 0, names)  # type: ignore[arg-type]
 
     # -- imports -------------------------------------------------------------------------------------------
     def batches(self) -> list[BatchInfo]:
@@ -223,13 +230,25 @@ class Workspace:
         progress: Progress | None = None,
     ) -> list[pipeline.BatchSummary]:
         """Import `files` into `source` in one transaction: all of it lands, or (on any error) none of it."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
         self._require("import")
         progress = progress or NullProgress()
         profile = mapping.load_profile(Path(mapping_file)) if mapping_file else None
+        today = dt.date.today()
+        agreement = self._source_agreement(source)
+        if agreement is not None:  # refused before the files are even read: nothing is written
+            agreements.check_period(agreement, source.strip().lower(), today)
         prepared = pipeline.prepare_files(
             [Path(f) for f in files], sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
             progress=Stage(progress, 0.0, 0.6),
         )  # fmt: skip
+        if agreement is not None:
+            agreements.check_fields(agreement, source.strip().lower(), {
+                p.table.label: agreements.carried_fields(p.profile, p.table.header, p.table.label) for p in prepared
+            })  # fmt: skip
         with self.store.session() as session:
             src = ensure_source(session, source)
             now = users.now()
@@ -244,6 +263,14 @@ class Workspace:
             )  # fmt: skip
         progress.update(1.0, "Import finished")
         return summaries
+
+    def _source_agreement(self, source: str) -> Agreement | None:
+        """The agreement `source` is tied to, if any (detached: read only)."""
+        with self.store.reading() as session:
+            return session.scalar(
+                select(Agreement).join(Source, Source.agreement_id == Agreement.id)
+                .where(Source.name == source.strip().lower())
+            )  # fmt: skip
 
     def _earlier_profiles(self, source: str) -> list[mapping.MappingProfile]:
         """The distinct profiles used for `source`, most recent first (offered again for next month's file)."""
@@ -849,6 +876,58 @@ class Workspace:
 
         parsed = self.utilizer_rule(rule)
         return utilizers.evaluate(parsed, self._utilizer_events(session, parsed), as_of, explain=False)
+
+    # -- data-sharing agreements (ddj_desktop.governance.agreements) ---------------------------------------------
+    def agreements(self, *, on: Any = None) -> list[Any]:
+        """Every data-sharing agreement (AgreementInfo) with its status on day `on` (default today), by name."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
+        self._require("view_summary")
+        day = agreements.parse_day(on, "date") or dt.date.today()
+        with self.store.reading() as session:
+            return [agreements.info(session, a, day) for a in session.scalars(select(Agreement).order_by(Agreement.name))]
+
+    def add_agreement(self, name: str, *, parties: list[str], purpose: str, fields: list[str], starts_on: Any,
+                      ends_on: Any = None) -> Any:
+        """Record a data-sharing agreement (admins): parties, purpose, the fields it allows, its period."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
+        self._require("manage_agreements")
+        with self.store.session() as session:
+            made = agreements.add(session, name=name, parties=parties, purpose=purpose, fields=fields,
+                                  starts_on=starts_on, ends_on=ends_on, user=self.user_name, now=users.now())
+            self._audit(session, "agreement_add", agreement=made.name, parties=made.parties, purpose=made.purpose,
+                        fields=made.fields_allowed, starts_on=made.starts_on, ends_on=made.ends_on)
+            return agreements.info(session, made, dt.date.today())
+
+    def tie_agreement(self, source: str, agreement: str | None) -> SourceInfo:
+        """Put `source` under `agreement` (None: under none); later imports into it must keep to it. Admins."""
+        from ddj_desktop.governance import agreements
+
+        self._require("manage_agreements")
+        with self.store.session() as session:
+            src = ensure_source(session, source)
+            found = agreements.find(session, agreement) if agreement else None
+            src.agreement_id = found.id if found else None
+            self._audit(session, "agreement_tie", source=src.name, agreement=found.name if found else None)
+        return next(s for s in self.sources() if s.name == src.name)
+
+    def end_agreement(self, name: str, *, on: Any = None, note: str | None = None) -> Any:
+        """End agreement `name` on day `on` (default today, its last day): imports after it are refused. Admins."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
+        self._require("manage_agreements")
+        day = agreements.parse_day(on, "end date") or dt.date.today()
+        with self.store.session() as session:
+            ended = agreements.end(session, name, day, note, self.user_name, users.now())
+            self._audit(session, "agreement_end", agreement=ended.name, ends_on=ended.ends_on)
+            return agreements.info(session, ended, dt.date.today())
 
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
