@@ -929,6 +929,74 @@ class Workspace:
             self._audit(session, "agreement_end", agreement=ended.name, ends_on=ended.ends_on)
             return agreements.info(session, ended, dt.date.today())
 
+    # -- retention and purge (ddj_desktop.governance.retention) --------------------------------------------------
+    def set_retention(self, source: str, years: int | None) -> SourceInfo:
+        """Keep `source`'s records `years` after they were imported or last changed (None: until purged by hand).
+        Admins."""
+        self._require("manage_retention")
+        if years is not None and not 1 <= years <= 100:
+            raise DdjError(f"A retention of {years} years is not usable.", hint="Give 1-100 years, or none.")
+        with self.store.session() as session:
+            src = ensure_source(session, source)
+            src.retention_years = years
+            self._audit(session, "retention", source=src.name, years=years)
+        return next(s for s in self.sources() if s.name == src.name)
+
+    def expired(self, *, on: Any = None) -> list[Any]:
+        """Per source with a retention period: how many records (and rejected rows) are past it on day `on`."""
+        import datetime as dt
+
+        from ddj_desktop.governance import retention
+
+        self._require("view_retention")
+        with self.store.reading() as session:
+            return retention.expired(session, _day(on) or dt.date.today())
+
+    def expired_records(self, *, on: Any = None, limit: int = 1000) -> list[RecordRow]:
+        """The records past retention on day `on` (the first `limit`), to look at before purging."""
+        import datetime as dt
+
+        from ddj_desktop.governance import retention
+
+        self._require("view_retention")
+        self._require("view_identity")
+        with self.store.reading() as session:
+            ids = retention.expired_record_ids(session, _day(on) or dt.date.today())[:limit]
+            query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "").where(Record.id.in_(ids))
+            return [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
+
+    def purge_expired(self, *, on: Any = None) -> Any:
+        """Delete every record past its source's retention on day `on` (default today), and what names them; the
+        file is vacuumed so nothing of them stays in free pages. Admins; audited with counts. PurgeCounts."""
+        import datetime as dt
+
+        from ddj_desktop.governance import retention
+
+        self._require("purge")
+        day = _day(on) or dt.date.today()
+        with self.store.session() as session:
+            counts = retention.purge_expired(session, day)
+            self._audit(session, "purge", kind="expired", on=day.isoformat(), **counts.as_dict())
+        self.store.vacuum()
+        self._utilizer_cache = None
+        return counts
+
+    def purge_person(self, person: str | int) -> Any:
+        """Delete every record of one person (P000123 or 123), and what names them (see governance.retention);
+        the file is vacuumed. Admins; audited with counts, no identities. PurgeCounts."""
+        from ddj_desktop.governance import retention
+
+        self._require("purge")
+        person_id = int(str(person).strip().upper().lstrip("P") or 0)
+        with self.store.session() as session:
+            if session.scalar(select(Person.id).where(Person.id == person_id)) is None:
+                raise DdjError(f"There is no person {person_label(person_id)}.")
+            counts = retention.purge_person(session, person_id)
+            self._audit(session, "purge", kind="person", person=person_label(person_id), **counts.as_dict())
+        self.store.vacuum()
+        self._utilizer_cache = None
+        return counts
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")
@@ -1077,6 +1145,12 @@ def _record_row(row: Any) -> RecordRow:
     return RecordRow(record_id, person_label(person), source, key, last, first, dob, sex, event_type, start, end)
 
 
+def _day(value: Any) -> Any:
+    from ddj_desktop.governance.agreements import parse_day
+
+    return parse_day(value, "date")
+
+
 def _month_before(day: Any) -> Any:
     """The same day one month earlier (the last day of that month when it is shorter)."""
     import calendar
@@ -1096,7 +1170,10 @@ def ensure_source(session: Session, name: str) -> Source:
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
         display, intercept = STANDARD_SOURCES.get(name, (name.capitalize(), None))
-        source = Source(name=name, display_name=display, intercept=intercept, created_at=users.now())
+        from ddj_desktop.governance.retention import default_retention
+
+        source = Source(name=name, display_name=display, intercept=intercept, created_at=users.now(),
+                        retention_years=default_retention(name))
         session.add(source)
         session.flush()
     return source
