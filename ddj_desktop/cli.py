@@ -115,9 +115,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         if args.set:
-            ws.set_source(args.set, display_name=args.display, intercept=args.intercept, agency=args.agency)
-        elif any(v is not None for v in (args.display, args.intercept, args.agency)):
-            raise DdjError("--display, --intercept and --agency need --set NAME.")
+            if any(v is not None for v in (args.display, args.intercept, args.agency)) or not args.retention:
+                ws.set_source(args.set, display_name=args.display, intercept=args.intercept, agency=args.agency)
+            if args.retention:
+                if args.retention.lower() != "none" and not args.retention.isdigit():
+                    raise DdjError(f"--retention {args.retention} is not a number of years or 'none'.")
+                ws.set_retention(args.set, None if args.retention.lower() == "none" else int(args.retention))
+        elif any(v is not None for v in (args.display, args.intercept, args.agency, args.retention)):
+            raise DdjError("--display, --intercept, --agency and --retention need --set NAME.")
         rows = ws.sources()
     if not rows:
         print("No sources yet. Import a file with --source NAME, or add one with --set NAME.")
@@ -487,6 +492,65 @@ def cmd_consents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agreements(args: argparse.Namespace) -> int:
+    """List, add, tie and end data-sharing agreements."""
+    with open_workspace(args) as ws:
+        if args.action == "add":
+            made = ws.add_agreement(args.name, parties=_split(args.parties), purpose=args.purpose,
+                                    fields=_split(args.fields), starts_on=args.start, ends_on=args.end)
+            print(f"Added agreement {made.name} ({made.starts_on} to {made.ends_on or 'open-ended'}), {made.status}. "
+                  f"Tie a source to it with `ddj-desktop agreements STORE tie SOURCE {made.name}`.")
+        elif args.action == "tie":
+            source = ws.tie_agreement(args.source, None if args.agreement == "none" else args.agreement)
+            print(f"Source {source.name} now falls under {source.agreement or 'no agreement'}.")
+        elif args.action == "end":
+            ended = ws.end_agreement(args.name, on=args.on, note=args.note)
+            print(f"Agreement {ended.name} ends on {ended.ends_on}; imports into "
+                  f"{', '.join(ended.sources) or 'its sources'} after that day are refused.")
+        else:
+            rows = ws.agreements(on=args.on)
+            if not rows:
+                print("No agreements. Add one with `ddj-desktop agreements STORE add ...`.")
+            for a in rows:
+                print(f"{a.name:<20} {a.status:<11} {a.starts_on} to {a.ends_on or 'open-ended':<10}  "
+                      f"sources: {', '.join(a.sources) or '-'}")
+                print(f"    parties: {'; '.join(a.parties)}")
+                print(f"    purpose: {a.purpose}")
+                print(f"    fields:  {', '.join(a.fields_allowed)}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """List or purge what is past retention, or purge one person."""
+    with open_workspace(args) as ws:
+        if args.expired:
+            rows = ws.expired(on=args.on)
+            if not rows:
+                print("No source has a retention period (set one with `sources --set NAME --retention YEARS`).")
+            for e in rows:
+                print(f"{e.source:<16} keep {e.retention_years} years: {e.records} records and {e.rejected_rows} "
+                      f"rejected rows last written before {e.cutoff}" + (f" (oldest {e.oldest})" if e.oldest else ""))
+            total = sum(e.records + e.rejected_rows for e in rows)
+            if args.dry_run or not total:
+                print("Nothing was purged." if total else "Nothing is past retention.")
+                return 0
+            what = f"{sum(e.records for e in rows)} records past retention"
+        else:
+            what = f"every record of {args.person}"
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise DdjError(f"Purging {what} cannot be undone; it needs a confirmation.",
+                               hint="Run it in a terminal to confirm, or add --yes.")
+            if input(f"Purge {what}? This cannot be undone. Type PURGE to go on: ").strip() != "PURGE":
+                print("Nothing was purged.")
+                return 0
+        counts = ws.purge_expired(on=args.on) if args.expired else ws.purge_person(args.person)
+    print(f"Purged {counts.records} records ({', '.join(f'{k} {v}' for k, v in sorted(counts.by_source.items())) or '-'}"
+          f"), {counts.rejected_rows} rejected rows, {counts.pairs} review pairs, {counts.decisions} decisions, "
+          f"{counts.persons} persons; the store was compacted so nothing of them stays in the file.")
+    return 0
+
+
 def cmd_disclose(args: argparse.Namespace) -> int:
     """Export a person's records to a named party, only under an active consent."""
     with open_workspace(args) as ws:
@@ -647,6 +711,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--intercept", type=int, choices=range(6), metavar="N",
                    help="its Sequential Intercept Model intercept, 0-5")
     p.add_argument("--agency", metavar="TEXT", help="the agency that sends its exports")
+    p.add_argument("--retention", metavar="YEARS|none", help="keep its records this many years after they were "
+                   "imported or last changed, then `purge --expired` removes them (admins)")
 
     _store_command(sub, "batches", cmd_batches, "list the imports made into the store")
 
@@ -783,6 +849,45 @@ def build_parser() -> argparse.ArgumentParser:
     r = actions.add_parser("expiring", help="consents ending within 30 days (or --days N)")
     r.add_argument("--days", type=int, metavar="N")
     r.add_argument("--on", metavar="DATE", help="from this day instead of today")
+
+    p = _store_command(sub, "agreements", cmd_agreements, "data-sharing agreements (MOUs): list, add, tie a source "
+                       "to one, end one (admins change them)")
+    p.description = ("A source tied to an agreement takes imports only inside the agreement's period and only of "
+                     "the fields it allows (canonical fields such as last_name, dob, event_start and attribute "
+                     "columns such as charge); an import outside them is refused, naming the fields, and nothing "
+                     "is written. The row key (source_key) is always allowed; quality codes come with their field; "
+                     "full_name with first_name and last_name.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    r = actions.add_parser("list", help="every agreement with its status and sources")
+    r.add_argument("--on", metavar="DATE", help="status on this day instead of today")
+    r = actions.add_parser("add", help="record an agreement")
+    r.add_argument("name", metavar="NAME", help="a short name, e.g. hmis-mou-2025")
+    r.add_argument("--parties", required=True, metavar="LIST", help="the parties, comma-separated")
+    r.add_argument("--purpose", required=True, metavar="TEXT", help="what the data may be used for")
+    r.add_argument("--fields", required=True, metavar="LIST",
+                   help="the fields it allows, comma-separated (e.g. first_name,last_name,dob,event_start,charge)")
+    r.add_argument("--start", required=True, metavar="DATE", help="its first day, YYYY-MM-DD")
+    r.add_argument("--end", metavar="DATE", help="its last day (default: open-ended until ended)")
+    r = actions.add_parser("tie", help="put a source under an agreement ('none' to release it)")
+    r.add_argument("source", metavar="SOURCE")
+    r.add_argument("agreement", metavar="AGREEMENT|none")
+    r = actions.add_parser("end", help="end an agreement (imports after its last day are refused)")
+    r.add_argument("name", metavar="NAME")
+    r.add_argument("--on", metavar="DATE", help="its last day (default: today)")
+    r.add_argument("--note", metavar="TEXT", help="why it ended")
+
+    p = _store_command(sub, "purge", cmd_purge, "purge records past their source's retention, or every record of "
+                       "one person (admins; asks for a confirmation; audited with counts)")
+    p.description = ("Purged records are deleted with what names them (reject-report rows, review pairs and "
+                     "decisions), and the file is compacted so nothing of them stays in free pages. Retention runs "
+                     "from when a record was imported or last changed; set it with `sources --set NAME "
+                     "--retention YEARS` (shelter/HMIS: 7 years by default, other sources: none).")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--expired", action="store_true", help="what is past retention")
+    which.add_argument("--person", metavar="ID", help="every record of this person (P000123)")
+    p.add_argument("--dry-run", action="store_true", help="with --expired: only list what would be purged")
+    p.add_argument("--on", metavar="DATE", help="with --expired: judge retention as of this day (default today)")
+    p.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
 
     p = _store_command(sub, "disclose", cmd_disclose, "export a person's records to a party, only under an active "
                        "consent (PDF with the 42 CFR 2.32 notice when Part 2 records are in it)")

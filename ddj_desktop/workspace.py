@@ -21,7 +21,7 @@ from ddj_desktop.governance import audit, users
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.normalize.names import normalize_name
 from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
-from ddj_desktop.store.models import ImportBatch, Person, Record, RowProblem, Source, User
+from ddj_desktop.store.models import Agreement, ImportBatch, Person, Record, RowProblem, Source, User
 from ddj_desktop.store.store import Store
 
 # Sequential Intercept Model intercepts for the source names counties use most; any other source starts unknown.
@@ -45,6 +45,13 @@ class SourceInfo:
     intercept: int | None
     agency: str | None
     records: int
+    agreement: str | None = None  # the data-sharing agreement it falls under
+    retention_years: int | None = None  # records older than this (since created or last changed) are purged
+
+
+def _source_info(source: Source, records: int, agreements: dict[int, str]) -> SourceInfo:
+    return SourceInfo(source.name, source.display_name, source.intercept, source.agency, records,
+                      agreements.get(source.agreement_id) if source.agreement_id else None, source.retention_years)
 
 
 @dataclass(frozen=True)
@@ -165,10 +172,9 @@ class Workspace:
         self._require("view_summary")
         with self.store.reading() as session:
             counts = dict(session.execute(select(Record.source_id, func.count()).group_by(Record.source_id)).all())
-            return [
-                SourceInfo(s.name, s.display_name, s.intercept, s.agency, counts.get(s.id, 0))
-                for s in session.scalars(select(Source).order_by(Source.name))
-            ]
+            names = dict(session.execute(select(Agreement.id, Agreement.name)).all())
+            return [_source_info(s, counts.get(s.id, 0), names)  # type: ignore[arg-type]
+                    for s in session.scalars(select(Source).order_by(Source.name))]
 
     def set_source(
         self, name: str, *, display_name: str | None = None, intercept: int | None = None, agency: str | None = None
@@ -188,7 +194,8 @@ class Workspace:
                 source.agency = changes["agency"] = agency
             self._audit(session, "source", source=source.name, **changes)
             records = session.scalar(select(func.count()).select_from(Record).where(Record.source_id == source.id))
-            return SourceInfo(source.name, source.display_name, source.intercept, source.agency, records or 0)
+            names = dict(session.execute(select(Agreement.id, Agreement.name)).all())
+            return _source_info(source, records or 0, names)  # type: ignore[arg-type]
 
     # -- imports -------------------------------------------------------------------------------------------
     def batches(self) -> list[BatchInfo]:
@@ -224,13 +231,25 @@ class Workspace:
         progress: Progress | None = None,
     ) -> list[pipeline.BatchSummary]:
         """Import `files` into `source` in one transaction: all of it lands, or (on any error) none of it."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
         self._require("import")
         progress = progress or NullProgress()
         profile = mapping.load_profile(Path(mapping_file)) if mapping_file else None
+        today = dt.date.today()
+        agreement = self._source_agreement(source)
+        if agreement is not None:  # refused before the files are even read: nothing is written
+            agreements.check_period(agreement, source.strip().lower(), today)
         prepared = pipeline.prepare_files(
             [Path(f) for f in files], sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
             progress=Stage(progress, 0.0, 0.6),
         )  # fmt: skip
+        if agreement is not None:
+            agreements.check_fields(agreement, source.strip().lower(), {
+                p.table.label: agreements.carried_fields(p.profile, p.table.header, p.table.label) for p in prepared
+            })  # fmt: skip
         with self.store.session() as session:
             src = ensure_source(session, source)
             now = users.now()
@@ -245,6 +264,14 @@ class Workspace:
             )  # fmt: skip
         progress.update(1.0, "Import finished")
         return summaries
+
+    def _source_agreement(self, source: str) -> Agreement | None:
+        """The agreement `source` is tied to, if any (detached: read only)."""
+        with self.store.reading() as session:
+            return session.scalar(
+                select(Agreement).join(Source, Source.agreement_id == Agreement.id)
+                .where(Source.name == source.strip().lower())
+            )  # fmt: skip
 
     def _earlier_profiles(self, source: str) -> list[mapping.MappingProfile]:
         """The distinct profiles used for `source`, most recent first (offered again for next month's file)."""
@@ -902,6 +929,126 @@ class Workspace:
                         hidden_complementary=summary.hidden_complementary)
         return summary
 
+    # -- data-sharing agreements (ddj_desktop.governance.agreements) ---------------------------------------------
+    def agreements(self, *, on: Any = None) -> list[Any]:
+        """Every data-sharing agreement (AgreementInfo) with its status on day `on` (default today), by name."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
+        self._require("view_summary")
+        day = agreements.parse_day(on, "date") or dt.date.today()
+        with self.store.reading() as session:
+            return [agreements.info(session, a, day) for a in session.scalars(select(Agreement).order_by(Agreement.name))]
+
+    def add_agreement(self, name: str, *, parties: list[str], purpose: str, fields: list[str], starts_on: Any,
+                      ends_on: Any = None) -> Any:
+        """Record a data-sharing agreement (admins): parties, purpose, the fields it allows, its period."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
+        self._require("manage_agreements")
+        with self.store.session() as session:
+            made = agreements.add(session, name=name, parties=parties, purpose=purpose, fields=fields,
+                                  starts_on=starts_on, ends_on=ends_on, user=self.user_name, now=users.now())
+            self._audit(session, "agreement_add", agreement=made.name, parties=made.parties, purpose=made.purpose,
+                        fields=made.fields_allowed, starts_on=made.starts_on, ends_on=made.ends_on)
+            return agreements.info(session, made, dt.date.today())
+
+    def tie_agreement(self, source: str, agreement: str | None) -> SourceInfo:
+        """Put `source` under `agreement` (None: under none); later imports into it must keep to it. Admins."""
+        from ddj_desktop.governance import agreements
+
+        self._require("manage_agreements")
+        with self.store.session() as session:
+            src = ensure_source(session, source)
+            found = agreements.find(session, agreement) if agreement else None
+            src.agreement_id = found.id if found else None
+            self._audit(session, "agreement_tie", source=src.name, agreement=found.name if found else None)
+        return next(s for s in self.sources() if s.name == src.name)
+
+    def end_agreement(self, name: str, *, on: Any = None, note: str | None = None) -> Any:
+        """End agreement `name` on day `on` (default today, its last day): imports after it are refused. Admins."""
+        import datetime as dt
+
+        from ddj_desktop.governance import agreements
+
+        self._require("manage_agreements")
+        day = agreements.parse_day(on, "end date") or dt.date.today()
+        with self.store.session() as session:
+            ended = agreements.end(session, name, day, note, self.user_name, users.now())
+            self._audit(session, "agreement_end", agreement=ended.name, ends_on=ended.ends_on)
+            return agreements.info(session, ended, dt.date.today())
+
+    # -- retention and purge (ddj_desktop.governance.retention) --------------------------------------------------
+    def set_retention(self, source: str, years: int | None) -> SourceInfo:
+        """Keep `source`'s records `years` after they were imported or last changed (None: until purged by hand).
+        Admins."""
+        self._require("manage_retention")
+        if years is not None and not 1 <= years <= 100:
+            raise DdjError(f"A retention of {years} years is not usable.", hint="Give 1-100 years, or none.")
+        with self.store.session() as session:
+            src = ensure_source(session, source)
+            src.retention_years = years
+            self._audit(session, "retention", source=src.name, years=years)
+        return next(s for s in self.sources() if s.name == src.name)
+
+    def expired(self, *, on: Any = None) -> list[Any]:
+        """Per source with a retention period: how many records (and rejected rows) are past it on day `on`."""
+        import datetime as dt
+
+        from ddj_desktop.governance import retention
+
+        self._require("view_retention")
+        with self.store.reading() as session:
+            return retention.expired(session, _day(on) or dt.date.today())
+
+    def expired_records(self, *, on: Any = None, limit: int = 1000) -> list[RecordRow]:
+        """The records past retention on day `on` (the first `limit`), to look at before purging."""
+        import datetime as dt
+
+        from ddj_desktop.governance import retention
+
+        self._require("view_retention")
+        self._require("view_identity")
+        with self.store.reading() as session:
+            ids = retention.expired_record_ids(session, _day(on) or dt.date.today())[:limit]
+            query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "").where(Record.id.in_(ids))
+            return [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
+
+    def purge_expired(self, *, on: Any = None) -> Any:
+        """Delete every record past its source's retention on day `on` (default today), and what names them; the
+        file is vacuumed so nothing of them stays in free pages. Admins; audited with counts. PurgeCounts."""
+        import datetime as dt
+
+        from ddj_desktop.governance import retention
+
+        self._require("purge")
+        day = _day(on) or dt.date.today()
+        with self.store.session() as session:
+            counts = retention.purge_expired(session, day)
+            self._audit(session, "purge", kind="expired", on=day.isoformat(), **counts.as_dict())
+        self.store.vacuum()
+        self._utilizer_cache = None
+        return counts
+
+    def purge_person(self, person: str | int) -> Any:
+        """Delete every record of one person (P000123 or 123), and what names them (see governance.retention);
+        the file is vacuumed. Admins; audited with counts, no identities. PurgeCounts."""
+        from ddj_desktop.governance import retention
+
+        self._require("purge")
+        person_id = int(str(person).strip().upper().lstrip("P") or 0)
+        with self.store.session() as session:
+            if session.scalar(select(Person.id).where(Person.id == person_id)) is None:
+                raise DdjError(f"There is no person {person_label(person_id)}.")
+            counts = retention.purge_person(session, person_id)
+            self._audit(session, "purge", kind="person", person=person_label(person_id), **counts.as_dict())
+        self.store.vacuum()
+        self._utilizer_cache = None
+        return counts
+
     # -- users ---------------------------------------------------------------------------------------------
     def users(self) -> list[UserInfo]:
         self._require("manage_users")
@@ -1071,6 +1218,12 @@ def _record_row(row: Any) -> RecordRow:
     return RecordRow(record_id, person_label(person), source, key, last, first, dob, sex, event_type, start, end)
 
 
+def _day(value: Any) -> Any:
+    from ddj_desktop.governance.agreements import parse_day
+
+    return parse_day(value, "date")
+
+
 def _month_before(day: Any) -> Any:
     """The same day one month earlier (the last day of that month when it is shorter)."""
     import calendar
@@ -1090,7 +1243,10 @@ def ensure_source(session: Session, name: str) -> Source:
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
         display, intercept = STANDARD_SOURCES.get(name, (name.capitalize(), None))
-        source = Source(name=name, display_name=display, intercept=intercept, created_at=users.now())
+        from ddj_desktop.governance.retention import default_retention
+
+        source = Source(name=name, display_name=display, intercept=intercept, created_at=users.now(),
+                        retention_years=default_retention(name))
         session.add(source)
         session.flush()
     return source

@@ -21,10 +21,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "view_summary", "view_identity", "view_details", "import", "link", "review", "export", "report",
         "manage_sources", "manage_users", "change_passphrase", "audit", "backup", "restore",
+        "manage_agreements", "manage_retention", "view_retention", "purge", "manage_access",
     }),
     "analyst": frozenset({
         "view_summary", "view_identity", "view_details", "import", "link", "review", "export", "report",
-        "manage_sources", "audit", "backup",
+        "manage_sources", "audit", "backup", "view_retention",
     }),
     "reviewer": frozenset({"view_summary", "view_identity", "review"}),
     "viewer": frozenset({"view_summary", "report"}),

@@ -30,6 +30,26 @@ class Source(Base):
     intercept: Mapped[int | None] = mapped_column(Integer)  # Sequential Intercept Model 0-5; None = unknown
     agency: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(Text)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"))  # the MOU it falls under
+    retention_years: Mapped[int | None] = mapped_column(Integer)  # None: kept until purged by hand
+
+
+class Agreement(Base):
+    """A data-sharing agreement (MOU / DSA): who shares what, for what purpose, from when until when."""
+
+    __tablename__ = "agreement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    parties: Mapped[list] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(Text)
+    fields_allowed: Mapped[list] = mapped_column(JSON)  # canonical fields and attribute names
+    starts_on: Mapped[str] = mapped_column(String(10))
+    ends_on: Mapped[str | None] = mapped_column(String(10))  # None: open-ended until ended
+    created_at: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    ended_at: Mapped[str | None] = mapped_column(Text)
+    ended_by: Mapped[str | None] = mapped_column(Text)
+    end_note: Mapped[str | None] = mapped_column(Text)
 
 
 class User(Base):

@@ -131,6 +131,18 @@ class Store:
         self.engine = store_engine.make_engine(self.path, new_passphrase)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages (after a purge; deleted rows were already zeroed by
+        secure_delete). Needs the only connection to the file and runs outside any transaction."""
+        with self.errors():
+            self.engine.dispose()
+            raw = self.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("VACUUM")
+            finally:
+                raw.close()
+            self.engine.dispose()
+
     def backup(self, destination: Path) -> None:
         """Write an encrypted copy of the store to `destination` (same passphrase), checked before it is kept."""
         from ddj_desktop.store import backup
