@@ -13,9 +13,13 @@ import functools
 import gc
 import hashlib
 import json
+import operator
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
+from hashlib import sha1
+from json.encoder import encode_basestring as _encode_text  # what _dumps writes for a str
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +64,23 @@ class Problem:
 
 @dataclass
 class PreparedTable:
-    """One table ready to write: its records (as column dicts), rows skipped, rows rejected, and the profile."""
+    """One table ready to write: its records, rows skipped, rows rejected, and the profile."""
 
     table: Table
     file: Path
     file_sha256: str
     profile: mapping.MappingProfile
     profile_from: str  # "file", "earlier import", "proposed"
-    records: list[dict[str, Any]]
+    rows: list[tuple]  # one per record, values in RECORD_COLUMNS order
+    row_numbers: list[int]  # the file's row number of each record
     skipped: Counter[str]
     problems: list[Problem]
     notes: list[str]
+
+    @property
+    def records(self) -> RecordDicts:
+        """The records as column dicts (with "_row", the file's row number), made only for those looked at."""
+        return RecordDicts(self.rows, self.row_numbers)
 
     @property
     def rows_read(self) -> int:
@@ -79,6 +89,24 @@ class PreparedTable:
     @property
     def rejected(self) -> int:
         return sum(1 for p in self.problems if p.rejected)
+
+
+class RecordDicts(SequenceABC):
+    """A read-only list of records as dicts over the prepared tuples (the import preview shows a few)."""
+
+    def __init__(self, rows: list[tuple], row_numbers: list[int]) -> None:
+        self.rows, self.row_numbers = rows, row_numbers
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self._dict(i) for i in range(*index.indices(len(self.rows)))]
+        return self._dict(range(len(self.rows))[index])
+
+    def _dict(self, i: int) -> dict[str, Any]:
+        return {**dict(zip(RECORD_COLUMNS, self.rows[i])), "_row": self.row_numbers[i]}
 
 
 @dataclass
@@ -252,10 +280,117 @@ def _or_nones(values: list[Any] | None, n: int) -> list[Any]:
     return values if values is not None else [None] * n
 
 
+class _JsonColumn:
+    """`"name":value` JSON text for the cells of one column ("" for a blank cell), as `_dumps` would write it.
+
+    A row's attributes and original are JSON objects joined from these pieces instead of a dict per row. Each
+    distinct value is encoded once while the column repeats itself (codes, names, dates); a column of mostly
+    distinct values (IDs, event times) stops caching, which would only cost memory.
+    """
+
+    _NUMERIC = frozenset({int, float, bool})
+
+    def __init__(self, name: str) -> None:
+        self.prefix = _encode_text(name) + ":"
+        self.cache: dict[Any, str] | None = {None: ""}
+        self.numeric: set[type] = set()
+        self.seen = 0
+
+    def encode(self, value: Cell) -> str:
+        if value is None:
+            return ""
+        if value.__class__ is str:
+            return self.prefix + _encode_text(value) if value.strip() else ""  # type: ignore[union-attr]
+        return self.prefix + _dumps(value)
+
+    def pieces(self, values: Sequence[Cell]) -> list[str]:
+        """The piece of every cell of `values` (a run of the column)."""
+        cache = self.cache
+        if cache is not None:
+            self.numeric.update(self._NUMERIC.intersection(map(type, values)))
+            if len(self.numeric) > 1:  # 1, 1.0 and True are one dict key but three JSON texts
+                cache = self.cache = None
+        if cache is None:
+            encode = self.encode
+            return [encode(v) for v in values]
+        try:
+            found = list(map(cache.get, values))
+        except TypeError:  # an unhashable cell from a careless caller: no caching, same text
+            self.cache = None
+            return self.pieces(values)
+        if None in found:
+            encode = self.encode
+            for i, piece in enumerate(found):
+                if piece is None:
+                    found[i] = cache[values[i]] = encode(values[i])
+        self.seen += len(values)
+        if len(cache) > 4096 and 2 * len(cache) > self.seen:
+            self.cache = None
+        return found  # type: ignore[return-value]
+
+    def piece(self, value: Any) -> str:
+        """The piece of a value we set (a normalized yes/no, a flag code): None too is written, as null."""
+        return self.prefix + _dumps(value)
+
+
+def _json_objects(piece_columns: list[list[str]], count: int) -> list[str]:
+    """One JSON object per row from its pieces (blank ones left out)."""
+    if not piece_columns:
+        return ["{}"] * count
+    join = ",".join
+    return ["{" + join(filter(None, row)) + "}" for row in zip(*piece_columns)]
+
+
+def _take(column: Sequence[Any], rows: range | list[int]) -> Sequence[Any]:
+    """The cells of `column` at `rows` (a range is sliced; a list picked at C speed)."""
+    if isinstance(rows, range):
+        return column[rows.start : rows.stop]
+    if len(rows) == 1:
+        return [column[rows[0]]]
+    return operator.itemgetter(*rows)(column) if rows else []
+
+
+def _coded_column(found: Sequence[Quality], codes: Sequence[Cell] | None) -> list[str]:
+    """`_quality` for each row, computed once per distinct (found, code)."""
+    if codes is None:
+        by_found = {q: _quality(q, None) for q in set(found)}
+        return [by_found[q] for q in found]
+    cache: dict[Any, str] = {}
+    out = []
+    for q, code in zip(found, codes):
+        key = (q, code.__class__, code)
+        try:
+            value = cache[key]
+        except KeyError:
+            value = cache[key] = _quality(q, code)
+        except TypeError:
+            value = _quality(q, code)
+        out.append(value)
+    return out
+
+
+def _distrusted_column(codes: Sequence[Cell] | None, n: int) -> list[bool] | None:
+    """For each row, whether its quality code says the value is a filler; None when no row has a code column."""
+    if codes is None:
+        return None
+    verdict = {key: _distrusted(key[1]) for key in {(c.__class__, c) for c in codes}}  # 0 == False: typed keys
+    out = [verdict[(c.__class__, c)] for c in codes]
+    return out if any(out) else None
+
+
+def _without(values: list[Any], distrusted: list[bool] | None) -> list[Any]:
+    return values if distrusted is None else [None if d else v for v, d in zip(values, distrusted)]
+
+
 def normalize_table(
     table: Table, bound: mapping.BoundProfile
-) -> tuple[list[dict[str, Any]], Counter[str], list[Problem], list[str]]:
-    """Records for the table's rows (column dicts for the `record` table), rows skipped, problems, and notes."""
+) -> tuple[list[tuple], list[int], Counter[str], list[Problem], list[str]]:
+    """Records for the table's rows (tuples in RECORD_COLUMNS order), their row numbers, rows skipped, problems
+    and notes.
+
+    Everything is computed column by column (each distinct value once); only joining a row's attributes and
+    original into JSON and hashing them is done per row.
+    """
     profile, header, n = bound.profile, bound.header, len(table.rows)
     columns = _Columns(table, bound)
     names = _names(columns, profile)
@@ -273,12 +408,8 @@ def normalize_table(
     races = _or_nones(normalize_races(v) if (v := columns.field("race")) is not None else None, n)
     ethnicities = _or_nones(normalize_ethnicities(v) if (v := columns.field("ethnicity")) is not None else None, n)
     zips = _or_nones(normalize_zips(v) if (v := columns.field("zip")) is not None else None, n)
-    name_codes, dob_codes, ssn_codes = (_or_nones(columns.field(k), n) for k in QUALITY_FIELDS)
-    full_names = _or_nones(columns.field("full_name"), n)
-    given_names = [
-        any(not _blank(v) for v in cells)
-        for cells in zip(*(_or_nones(columns.field(f), n) for f in ("full_name", "first_name", "last_name")))
-    ]
+    name_codes, dob_codes, ssn_codes = (columns.field(k) for k in QUALITY_FIELDS)
+    full_names = columns.field("full_name")
     keys = columns.text("source_key")
     if keys is None:  # no row key in this export: a fingerprint of the whole row is its key
         keys = [mapping.row_fingerprint(header, r.values) for r in table.rows]
@@ -286,89 +417,151 @@ def normalize_table(
     addresses = _or_nones(columns.text("address"), n)
     event_types = columns.text("event_type") or [profile.event_type] * n
 
-    # Event attributes: mapped ones, flags, other columns under their own names; yes/no ones normalized.
-    attribute_names = [*bound.attribute_index, *bound.other_index]
-    attribute_at = [*bound.attribute_index.values(), *bound.other_index.values()]
-    flag_attributes = [(a, v) for a, v in columns.flagged.items() if a not in mapping.CANONICAL_FIELDS]
-    yes_no = {a: normalize_yes_nos(columns.by_index[i]) for a, i in bound.attribute_index.items()
-              if a in YES_NO_ATTRIBUTES}  # fmt: skip
-    # The original of every cell a DDJ field came from, beside its normalized form.
-    raw_names = [header[i] for i in dict.fromkeys(bound.field_index.values())]
-    raw_at = [header.index(h) for h in raw_names]
-
-    records: list[dict[str, Any]] = []
+    # Test records are skipped: one verdict per distinct name.
+    verdicts: dict[tuple, bool] = {}
+    tests = []
+    for parts, full in zip(names, full_names or [None] * n):
+        key = (parts, full if isinstance(full, str) else None)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = _is_test_record(*key)
+        tests.append(verdict)
     skipped: Counter[str] = Counter()
-    problems: list[Problem] = []
-    for i, row in enumerate(table.rows):
-        parts = names[i]
-        full = full_names[i]
-        if _is_test_record(parts, full if isinstance(full, str) else None):
-            skipped[SKIP_TEST_RECORD] += 1
-            continue
-        values = row.values
-        attributes = {a: values[at] for a, at in zip(attribute_names, attribute_at) if not _blank(values[at])}
-        for a, flags in flag_attributes:
-            if flags[i] is not None:
-                attributes.setdefault(a, flags[i])
-        for a, normalized in yes_no.items():
-            attributes[a] = normalized[i]
-        raw = {h: values[at] for h, at in zip(raw_names, raw_at) if not _blank(values[at])}
-        row_problems: list[str] = []
-        record: dict[str, Any] = {
-            "source_key": keys[i], "agency_person_id": agency_ids[i],
-            "first_name": parts.first, "middle_name": parts.middle, "last_name": parts.last,
-            "name_suffix": parts.suffix,
-            "name_quality": _quality(
-                Quality.KNOWN if parts.first or parts.last else Quality.INVALID if given_names[i] else Quality.MISSING,
-                name_codes[i],
-            ),
-            "address": addresses[i], "event_type": event_types[i],
-            "sex": sexes[i], "race": races[i], "ethnicity": ethnicities[i], "zip": zips[i],
-        }  # fmt: skip
-        if dob is not None:
-            distrusted = _distrusted(dob_codes[i])
-            record["dob"] = None if distrusted else _iso(dob.values[i])
-            record["dob_year"] = None if distrusted else dob.years[i]
-            record["dob_quality"] = _quality(dob.qualities[i], dob_codes[i])
-            if dob.problems[i]:
-                row_problems.append(f"date of birth not kept: {dob.problems[i]}")
-        else:
-            record["dob_quality"] = _quality(Quality.MISSING, dob_codes[i])
-        if ssns is not None:
-            s = ssns[i]
-            if _distrusted(ssn_codes[i]):
-                record["ssn"] = record["ssn_last4"] = None
-            else:
-                record["ssn"], record["ssn_last4"] = s.ssn, s.last4
-            record["ssn_quality"] = _quality(s.quality, ssn_codes[i])
+    if any(tests):
+        skipped[SKIP_TEST_RECORD] = sum(tests)
+
+    firsts = [p.first for p in names]
+    lasts = [p.last for p in names]
+    name_found = [Quality.KNOWN if f or la else Quality.MISSING for f, la in zip(firsts, lasts)]
+    name_columns = [c for f in ("full_name", "first_name", "last_name") if (c := columns.field(f)) is not None]
+    for i, found in enumerate(name_found):
+        if found is Quality.MISSING and any(not _blank(c[i]) for c in name_columns):
+            name_found[i] = Quality.INVALID  # a name was given, but nothing of it is a name
+    name_quality = _coded_column(name_found, name_codes)
+
+    # Identity fields, with values the agency's own quality code disowns dropped.
+    by_row_problems: dict[int, list[str]] = {}
+    nones = [None] * n
+    if dob is not None:
+        distrusted = _distrusted_column(dob_codes, n)
+        dob_iso = _without([None if v is None else v.isoformat() for v in dob.values], distrusted)
+        dob_years = _without(dob.years, distrusted)
+        dob_quality = _coded_column(dob.qualities, dob_codes)
+        for i, p in enumerate(dob.problems):
+            if p:
+                by_row_problems.setdefault(i, []).append(f"date of birth not kept: {p}")
+    else:
+        dob_iso = dob_years = nones
+        dob_quality = _coded_column([Quality.MISSING] * n, dob_codes)
+    if ssns is not None:
+        distrusted = _distrusted_column(ssn_codes, n)
+        ssn_digits = _without([s.ssn for s in ssns], distrusted)
+        ssn_last4 = _without([s.last4 for s in ssns], distrusted)
+        ssn_quality = _coded_column([s.quality for s in ssns], ssn_codes)
+        for i, s in enumerate(ssns):
             if s.problem:
-                row_problems.append(f"SSN not kept: {s.problem}")
-        else:
-            record["ssn_quality"] = _quality(Quality.MISSING, ssn_codes[i])
-        for name, column in (("event_start", start), ("event_end", end)):
-            if column is not None:
-                record[name] = _iso(column.values[i])
-                if column.problems[i]:
-                    row_problems.append(f"{name.replace('_', ' ')} not kept: {column.problems[i]}")
-        if not _identifies_someone(record):
+                by_row_problems.setdefault(i, []).append(f"SSN not kept: {s.problem}")
+    else:
+        ssn_digits = ssn_last4 = nones
+        ssn_quality = _coded_column([Quality.MISSING] * n, ssn_codes)
+    event_columns = []
+    for label, column in (("event start", start), ("event end", end)):
+        if column is None:
+            event_columns.append(nones)
+            continue
+        event_columns.append([None if v is None else v.isoformat() for v in column.values])
+        for i, p in enumerate(column.problems):
+            if p:
+                by_row_problems.setdefault(i, []).append(f"{label} not kept: {p}")
+
+    # Which rows become records, which are rejected (and why), in row order.
+    problems: list[Problem] = []
+    accepted: list[int] = []
+    rows = table.rows
+    identifying = [lasts, firsts, dob_iso, ssn_digits, ssn_last4, agency_ids]
+    for i, (test, *identity) in enumerate(zip(tests, *identifying)):
+        if test:
+            continue
+        if not any(identity):
             problems.append(Problem(
-                row.row_number, "no name, date of birth, SSN or agency person ID: cannot tell who this is",
-                rejected=True, values=_whole_row(header, values),
+                rows[i].row_number, "no name, date of birth, SSN or agency person ID: cannot tell who this is",
+                rejected=True, values=_whole_row(header, rows[i].values),
             ))  # fmt: skip
             continue
-        if not record["source_key"]:
-            problems.append(Problem(row.row_number, "the row key column is empty", rejected=True,
-                                    values=_whole_row(header, values)))  # fmt: skip
+        if not keys[i]:
+            problems.append(Problem(rows[i].row_number, "the row key column is empty", rejected=True,
+                                    values=_whole_row(header, rows[i].values)))  # fmt: skip
             continue
-        record["attributes"] = attributes_text = _dumps(attributes)
-        record["raw"] = raw_text = _dumps(raw)
-        record["row_hash"] = hashlib.sha1(
-            f"{raw_text}\x1e{attributes_text}".encode(), usedforsecurity=False
-        ).hexdigest()
-        problems.extend(Problem(row.row_number, p, rejected=False) for p in row_problems)
-        record["_row"] = row.row_number
-        records.append(record)
-    return records, skipped, problems, notes
+        if i in by_row_problems:
+            problems.extend(Problem(rows[i].row_number, p, rejected=False) for p in by_row_problems[i])
+        accepted.append(i)
+    kept: range | list[int] = range(n) if len(accepted) == n else accepted
+
+    out_columns = [
+        keys, agency_ids, firsts, [p.middle for p in names], lasts, [p.suffix for p in names], name_quality,
+        dob_iso, dob_years, dob_quality, ssn_digits, ssn_last4, ssn_quality, sexes, races, ethnicities, addresses,
+        zips, event_types, *event_columns,
+    ]  # fmt: skip
+    records: list[tuple] = []
+    row_numbers = [r.row_number for r in _take(rows, kept)]
+    objects = _ObjectBuilder(columns, bound)
+    for run_start in range(0, len(kept), _RUN):
+        run = kept[run_start : run_start + _RUN]
+        attributes, raw = objects.build(run)
+        hashes = [sha1(f"{r}\x1e{a}".encode(), usedforsecurity=False).hexdigest() for r, a in zip(raw, attributes)]
+        records.extend(zip(*(_take(c, run) for c in out_columns), attributes, raw, hashes))
+    return records, row_numbers, skipped, problems, notes
+
+
+_RUN = 50_000  # rows whose JSON pieces are held at once
+
+
+class _ObjectBuilder:
+    """The `attributes` and `raw` JSON text of rows, built from per-column pieces.
+
+    The object keys come in the order the per-row dict once gave them, so row hashes of earlier imports still
+    match: mapped and other attributes in column order (yes/no ones normalized), then flag attributes not
+    already set, then yes/no attributes whose own cell was blank.
+    """
+
+    def __init__(self, columns: _Columns, bound: mapping.BoundProfile) -> None:
+        header, by_index = bound.header, columns.by_index
+        names = [*bound.attribute_index, *bound.other_index]
+        at = [*bound.attribute_index.values(), *bound.other_index.values()]
+        self.slots = [(_JsonColumn(a), by_index[i], a) for a, i in zip(names, at)]
+        self.flags = [(_JsonColumn(a), a, v) for a, v in columns.flagged.items() if a not in mapping.CANONICAL_FIELDS]
+        self.yes_no = {a: normalize_yes_nos(by_index[i]) for a, i in bound.attribute_index.items()
+                       if a in YES_NO_ATTRIBUTES}  # fmt: skip
+        self.own_cell = {a: cells for _, cells, a in self.slots}
+        self.flag_of = {a: v for _, a, v in self.flags}
+        # The original of every cell a DDJ field came from, beside its normalized form.
+        self.raw = [(_JsonColumn(header[i]), by_index[i]) for i in dict.fromkeys(bound.field_index.values())]
+
+    def build(self, run: range | list[int]) -> tuple[list[str], list[str]]:
+        count = len(run)
+        raw = _json_objects([encoder.pieces(_take(cells, run)) for encoder, cells in self.raw], count)
+        pieces = []
+        for encoder, cells, a in self.slots:
+            if a in self.yes_no:
+                normalized = self.yes_no[a]
+                pieces.append([encoder.piece(normalized[i]) if not _blank(cells[i]) else "" for i in run])
+            else:
+                pieces.append(encoder.pieces(_take(cells, run)))
+        for encoder, a, flags in self.flags:
+            own = self.own_cell.get(a)
+            normalized = self.yes_no.get(a)
+            pieces.append([
+                "" if flags[i] is None or (own is not None and not _blank(own[i]))
+                else encoder.piece(normalized[i] if normalized is not None else flags[i])
+                for i in run
+            ])  # fmt: skip
+        for a, normalized in self.yes_no.items():
+            encoder, own, flags = _JsonColumn(a), self.own_cell[a], self.flag_of.get(a)
+            pieces.append([
+                "" if not _blank(own[i]) or (flags is not None and flags[i] is not None) else encoder.piece(normalized[i])
+                for i in run
+            ])  # fmt: skip
+        return _json_objects(pieces, count), raw
 
 
 def _whole_row(header: list[str], values: list[Cell]) -> dict[str, Any]:
@@ -387,13 +580,6 @@ def _text(value: Cell) -> str | None:
     return text or None
 
 
-def _identifies_someone(record: dict[str, Any]) -> bool:
-    return bool(
-        record["last_name"] or record["first_name"] or record.get("dob") or record.get("ssn")
-        or record.get("ssn_last4") or record["agency_person_id"]
-    )
-
-
 def prepare_table(
     table: Table, profile: mapping.MappingProfile, profile_from: str, progress: Progress
 ) -> PreparedTable:
@@ -401,36 +587,41 @@ def prepare_table(
     check_cancelled(progress)
     bound = mapping.bind_profile(profile, table.header, table.label)
     progress.update(0.1, f"Normalizing {table.label}")
-    records, skipped, problems, notes = normalize_table(table, bound)
+    rows, row_numbers, skipped, problems, notes = normalize_table(table, bound)
     check_cancelled(progress)
     for s in table.skipped:
         skipped[s.reason] += 1
-    records = _drop_repeated_keys(records, skipped, problems)
+    rows, row_numbers = _drop_repeated_keys(rows, row_numbers, skipped, problems)
     progress.update(1.0, f"Prepared {table.label}")
     return PreparedTable(
-        table, table.source.file, sha256_of(table.source.file), profile, profile_from, records, skipped, problems,
-        [*table.source.notes, *notes],
+        table, table.source.file, sha256_of(table.source.file), profile, profile_from, rows, row_numbers, skipped,
+        problems, [*table.source.notes, *notes],
     )
 
 
-def _drop_repeated_keys(records: list[dict], skipped: Counter[str], problems: list[Problem]) -> list[dict]:
+def _drop_repeated_keys(
+    rows: list[tuple], row_numbers: list[int], skipped: Counter[str], problems: list[Problem]
+) -> tuple[list[tuple], list[int]]:
     """Records with each key once: an identical repeat is skipped; a conflicting repeat is rejected."""
-    seen: dict[str, dict] = {}
-    kept = []
-    for record in records:
-        key = record["source_key"]
-        first = seen.get(key)
-        if first is None:
-            seen[key] = record
-            kept.append(record)
-        elif first["row_hash"] == record["row_hash"]:
+    first_of: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        first_of.setdefault(row[_KEY], i)
+    if len(first_of) == len(rows):
+        return rows, row_numbers
+    kept, kept_numbers = [], []
+    for i, row in enumerate(rows):
+        first = first_of[row[_KEY]]
+        if first == i:
+            kept.append(row)
+            kept_numbers.append(row_numbers[i])
+        elif rows[first][_HASH] == row[_HASH]:
             skipped[SKIP_DUPLICATE_IN_FILE] += 1
         else:
             problems.append(Problem(
-                record["_row"], f"row key {key!r} is also on row {first['_row']} with other values", rejected=True,
-                values=json.loads(record["raw"]),
-            ))
-    return kept
+                row_numbers[i], f"row key {row[_KEY]!r} is also on row {row_numbers[first]} with other values",
+                rejected=True, values=json.loads(row[_RAW]),
+            ))  # fmt: skip
+    return kept, kept_numbers
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -439,10 +630,15 @@ RECORD_COLUMNS = (
     "dob", "dob_year", "dob_quality", "ssn", "ssn_last4", "ssn_quality", "sex", "race", "ethnicity", "address",
     "zip", "event_type", "event_start", "event_end", "attributes", "raw", "row_hash",
 )  # fmt: skip
+_KEY, _RAW, _HASH = (RECORD_COLUMNS.index(c) for c in ("source_key", "raw", "row_hash"))
 CHUNK = 5_000
-_INSERT_RECORD = (
+_INSERT_RECORD = (  # source and batch are filled in per batch (integers of our own), the person per row
     f"INSERT INTO record ({', '.join(RECORD_COLUMNS)}, source_id, batch_id, person_id) "
-    f"VALUES ({', '.join('?' * (len(RECORD_COLUMNS) + 3))})"
+    f"VALUES ({', '.join('?' * len(RECORD_COLUMNS))}, {{source_id}}, {{batch_id}}, ?)"
+)
+_INSERT_PERSONS = (
+    "WITH RECURSIVE n(id) AS (SELECT ? UNION ALL SELECT id + 1 FROM n WHERE id < ?) "
+    "INSERT INTO person (id, created_at) SELECT id, ? FROM n"
 )
 _UPDATE_RECORD = (
     f"UPDATE record SET {', '.join(f'{c} = ?' for c in RECORD_COLUMNS[1:])}, batch_id = ? "
@@ -478,33 +674,33 @@ def _write_prepared(
     existing = dict(con.exec_driver_sql(
         "SELECT source_key, row_hash FROM record WHERE source_id = ?", (source_id,)
     ).all())  # fmt: skip
-    new, changed, duplicate = [], [], 0
-    for record in prepared.records:
-        before = existing.get(record["source_key"], _ABSENT)
-        if before is _ABSENT:
-            new.append(record)
-        elif before == record["row_hash"]:
-            duplicate += 1
-        else:
-            changed.append(record)
+    new, changed, duplicate = prepared.rows, [], 0
+    if existing:
+        new = []
+        for row in prepared.rows:
+            before = existing.get(row[_KEY], _ABSENT)
+            if before is _ABSENT:
+                new.append(row)
+            elif before == row[_HASH]:
+                duplicate += 1
+            else:
+                changed.append(row)
+    del existing
 
     next_person = (con.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
     total = max(len(new) + len(changed), 1)
+    insert_record = _INSERT_RECORD.format(source_id=int(source_id), batch_id=int(batch.id))
     for start in range(0, len(new), CHUNK):
         check_cancelled(progress)
         progress.update(start / total, f"Writing {prepared.table.label}")
         chunk = new[start : start + CHUNK]
         first = next_person + start
-        con.exec_driver_sql("INSERT INTO person (id, created_at) VALUES (?, ?)",
-                            [(first + n, now) for n in range(len(chunk))])  # fmt: skip
-        con.exec_driver_sql(_INSERT_RECORD, [
-            (*(r.get(c) for c in RECORD_COLUMNS), source_id, batch.id, first + n) for n, r in enumerate(chunk)
-        ])  # fmt: skip
+        # One new person per new record (linkage merges them later), numbered in SQLite itself.
+        con.exec_driver_sql(_INSERT_PERSONS, (first, first + len(chunk) - 1, now))
+        con.exec_driver_sql(insert_record, [(*r, first + n) for n, r in enumerate(chunk)])
     if changed:
         # Next month's export may fill in what was blank (a release date): keep the person, take the values.
-        con.exec_driver_sql(_UPDATE_RECORD, [
-            (*(r.get(c) for c in RECORD_COLUMNS[1:]), batch.id, source_id, r["source_key"]) for r in changed
-        ])  # fmt: skip
+        con.exec_driver_sql(_UPDATE_RECORD, [(*r[1:], batch.id, source_id, r[_KEY]) for r in changed])
     kept = prepared.problems[:MAX_PROBLEMS_KEPT]
     if kept:
         con.exec_driver_sql(
