@@ -701,6 +701,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quit-after-demo", action="store_true",
                         help="with --demo: quit once the window is up (a smoke test of an installed build)")
     parser.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)  # cold-start timing
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end on the sample county (temporary files only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     _store_command(sub, "init", cmd_init, "create an encrypted store and its first user, an admin")
@@ -933,6 +935,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def self_test() -> int:
+    from ddj_desktop.selftest import SelfTestFailed, run_self_test
+
+    try:
+        run_self_test()
+    except SelfTestFailed as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
 def start_desktop(argv: list[str]) -> int:
     """Open the desktop application (Qt loads only now; the core never imports it)."""
     try:
@@ -950,6 +963,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        return self_test()
     if args.command is None:
         return start_desktop(sys.argv[1:] if argv is None else list(argv))
     try:
