@@ -59,6 +59,7 @@ class _Group:
     cannot: set[int] = field(default_factory=set)  # profiles this group must never hold
     firsts: dict[str, int] = field(default_factory=dict)  # first name -> records
     middles: set[str] = field(default_factory=set)
+    lasts: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -80,6 +81,8 @@ def _profile_group(frame: Frame, p: int) -> _Group:
         g.firsts[frame.first[p]] = int(frame.size[p])
     if frame.middle[p]:
         g.middles.add(frame.middle[p])
+    if frame.last[p]:
+        g.lasts.add(frame.last[p])
     return g
 
 
@@ -92,11 +95,15 @@ def _absorb(ga: _Group, gb: _Group) -> None:
     for name, records in gb.firsts.items():
         ga.firsts[name] = ga.firsts.get(name, 0) + records
     ga.middles |= gb.middles
+    ga.lasts |= gb.lasts
 
 
-def persons_conflict(frame: Frame, labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def persons_conflict(
+    frame: Frame, labels: np.ndarray, a: np.ndarray, b: np.ndarray, check_dob: bool = True
+) -> np.ndarray:
     """Per pair of persons (cluster labels `a[i]`, `b[i]`), whether joining them holds a conflict that the
-    clustering refuses (two full SSNs, JR and SR, clearly different DOBs, twins' first names)."""
+    clustering refuses (two full SSNs, JR and SR, clearly different DOBs unless `check_dob` is off, twins'
+    first names)."""
     if a.size == 0:
         return np.zeros(0, dtype=bool)
     wanted = np.unique(np.r_[a, b])
@@ -109,7 +116,7 @@ def persons_conflict(frame: Frame, labels: np.ndarray, a: np.ndarray, b: np.ndar
             _absorb(groups[label], g)
         else:
             groups[label] = g
-    return np.fromiter((_conflict(groups[x], groups[y], True) for x, y in zip(a.tolist(), b.tolist())),
+    return np.fromiter((_conflict(groups[x], groups[y], check_dob) for x, y in zip(a.tolist(), b.tolist())),
                        dtype=bool, count=a.size)
 
 
@@ -129,9 +136,22 @@ def _related_first_names(a: str, b: str) -> bool:
     return JaroWinkler.similarity(a, b) >= 0.8
 
 
+def _swapped(a: _Group, b: _Group) -> bool:
+    """One group's records have first and last name in each other's fields: a first name of `a` is (close to) a
+    last name of `b` *and* a last name of `a` (close to) a first name of `b`. One name alone is not enough: a
+    twin's record with the names swapped must not make the other twin's first name look related. Close means
+    equal or Jaro-Winkler >= 0.9 (a slip): looser, a surname and a first name alike (GARCIA, MARIA) would pass."""
+    def close(x: str, y: str) -> bool:
+        return x == y or JaroWinkler.similarity(x, y) >= 0.9
+
+    return (any(close(f, last) for f in a.firsts for last in b.lasts)
+            and any(close(last, f) for last in a.lasts for f in b.firsts))
+
+
 def _first_name_conflict(a: _Group, b: _Group) -> bool:
     """Twins: each group is well attested (two or more records) under first names that are unrelated to every
-    first and middle name of the other (not equal, not a nickname, not a near spelling)."""
+    first and middle name of the other (not equal, not a nickname, not a near spelling), and neither group holds
+    the other's names swapped (ISABELLE KAMINSKAS / KAMINSKAS ISABELLE)."""
     if sum(a.firsts.values()) < 2 or sum(b.firsts.values()) < 2:
         return False
     for f in a.firsts:
@@ -140,7 +160,7 @@ def _first_name_conflict(a: _Group, b: _Group) -> bool:
         for g in b.firsts:
             if g in a.middles or _related_first_names(f, g):
                 return False
-    return True
+    return not _swapped(a, b)
 
 
 def _conflict(a: _Group, b: _Group, check_dob: bool) -> bool:

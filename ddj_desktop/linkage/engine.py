@@ -37,6 +37,11 @@ class LinkSettings:
     # Groups of sources whose agency person IDs are one namespace (e.g. two hospitals sharing MRNs): their IDs
     # are compared across the sources too. Elsewhere an agency person ID is compared only within its source.
     id_namespaces: tuple[tuple[str, ...], ...] = ()
+    # The clustering refuses to join clearly different dates of birth (namesakes, father and son) only where the
+    # data shows DOBs to be reliable: while the model estimates that at most this share of true matches have a
+    # clearly different DOB. Where more do (a source that keys DOBs badly, aliases given at booking), a different
+    # DOB is ordinary noise and the match weight alone decides.
+    dob_conflict_max_m: float = 0.02
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -160,8 +165,10 @@ def link_frame(
     lap("scoring")
 
     progress.update(0.75, "Clustering")
+    check_dob = dob_is_reliable(model, settings)
     link = probabilities >= settings.link_threshold
-    clusters = cluster(frame, left[link], right[link], weights[link], must_link=must_link, cannot_link=cannot_link)
+    clusters = cluster(frame, left[link], right[link], weights[link], must_link=must_link, cannot_link=cannot_link,
+                       check_dob=check_dob)
     labels = clusters.labels
     lap("clustering")
     check_cancelled(progress)
@@ -171,12 +178,18 @@ def link_frame(
     )
     # A question whose "same" would join two persons the clustering refuses to join (two full SSNs, JR and SR,
     # clearly different DOBs, twins) is not asked: the answer is almost always "no" and it changes nothing.
-    band = band[~persons_conflict(frame, labels, labels[left[band]], labels[right[band]])]
+    band = band[~persons_conflict(frame, labels, labels[left[band]], labels[right[band]], check_dob)]
     review = _one_per_person_pair(band, labels[left[band]], labels[right[band]], probabilities[band])
     lap("review")
     progress.update(1.0, "Linked")
     return LinkOutcome(settings, model, left, right, levels, weights, probabilities, candidates.per_rule, clusters,
                        review, timings)
+
+
+def dob_is_reliable(model: Model, settings: LinkSettings) -> bool:
+    """Whether the clustering should refuse clearly different DOBs: see LinkSettings.dob_conflict_max_m."""
+    m = model.m.get(compare.DOB.name)
+    return m is None or float(m[-1]) <= settings.dob_conflict_max_m
 
 
 def _one_per_person_pair(index: np.ndarray, la: np.ndarray, lb: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -105,3 +105,25 @@ def test_taking_conflict_free_persons_whole_gives_what_the_strongest_first_loop_
     slow = _greedy(frame, left, right, strength, [], [], True)
     assert slow.refused > 0 and len(set(slow.labels.tolist())) > 1, "the data holds conflicts to refuse"
     assert fast.labels.tolist() == slow.labels.tolist() and fast.refused == slow.refused
+
+
+def test_a_person_whose_names_were_entered_swapped_is_not_taken_for_a_twin():
+    frame = build_frame([
+        row(first_name="ISABELLE", last_name="KAMINSKAS", dob="1990-03-04"),
+        row(first_name="ISABELLE", last_name="KAMINSKAS", dob="1990-03-04", source="ed"),
+        row(first_name="KAMINSKAS", last_name="ISABELLE", dob="1990-03-04"),
+        row(first_name="KAMINSKAS", last_name="ISABELE", dob="1990-03-04"),
+    ])  # fmt: skip
+    labels = _cluster(frame, [(0, 1, 30.0), (2, 3, 30.0), (0, 2, 20.0)])
+    assert len(set(labels)) == 1
+
+
+def test_twins_stay_apart_even_when_one_twin_has_a_record_with_the_names_swapped():
+    frame = build_frame([
+        row(first_name="JOSE", last_name="GARCIA", dob="1990-03-04"),
+        row(first_name="GARCIA", last_name="JOSE", dob="1990-03-04"),
+        row(first_name="ANA", last_name="GARCIA", dob="1990-03-04"),
+        row(first_name="ANA", last_name="GARCIA", dob="1990-03-04", source="ed"),
+    ])  # fmt: skip
+    labels = _cluster(frame, [(0, 1, 30.0), (2, 3, 30.0), (0, 2, 20.0)])
+    assert labels[0] == labels[1] != labels[2] == labels[3]

@@ -54,3 +54,13 @@ def test_reviewer_labels_re_estimate_m_and_sibling_ssn_never_counts_for_a_match(
     assert "reviewer-labelled" in relearned.history[-1]
     again = Model.from_json(relearned.to_json())
     assert again.m == relearned.m and again.prior == relearned.prior
+
+
+def test_different_dobs_are_refused_only_where_the_data_shows_dobs_to_be_reliable():
+    from ddj_desktop.linkage.engine import LinkSettings, dob_is_reliable
+
+    reliable = Model(m={"dob": [0.9, 0.05, 0.02, 0.01, 0.01, 0.005, 0.002, 0.003]}, u={}, prior=0.01)
+    noisy = Model(m={"dob": [0.8, 0.04, 0.02, 0.01, 0.01, 0.01, 0.01, 0.1]}, u={}, prior=0.01)
+    settings = LinkSettings()
+    assert dob_is_reliable(reliable, settings) and not dob_is_reliable(noisy, settings)
+    assert dob_is_reliable(noisy, LinkSettings(dob_conflict_max_m=0.2))
