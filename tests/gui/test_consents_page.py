@@ -101,7 +101,8 @@ def test_expiring_soon_list_on_the_page_and_home(qtbot, county: Workspace, maria
                               note=None)
     window = _window(qtbot, county)
     home = window.show_page("Home")
-    home.refresh()
+    with qtbot.waitSignal(home.attention_ready, timeout=20_000):  # looked up on a worker
+        home.refresh()
     soon = (today + dt.timedelta(days=10)).isoformat()
     assert "1 consent expire soon" in home.attention.text() and f"{maria} on {soon}" in home.attention.text()
     page = window.show_page("Forms & consents")
