@@ -54,6 +54,14 @@ def _source_info(source: Source, records: int, agreements: dict[int, str]) -> So
                       agreements.get(source.agreement_id) if source.agreement_id else None, source.retention_years)
 
 
+def _source_now(session: Session, source: Source) -> SourceInfo:
+    """`source` as it stands in `session` (after a change), with its own record count only."""
+    session.flush()
+    records = session.scalar(select(func.count()).select_from(Record).where(Record.source_id == source.id))
+    names = dict(session.execute(select(Agreement.id, Agreement.name)).all())
+    return _source_info(source, records or 0, names)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class BatchInfo:
     id: int
@@ -193,9 +201,7 @@ class Workspace:
             if agency is not None:
                 source.agency = changes["agency"] = agency
             self._audit(session, "source", source=source.name, **changes)
-            records = session.scalar(select(func.count()).select_from(Record).where(Record.source_id == source.id))
-            names = dict(session.execute(select(Agreement.id, Agreement.name)).all())
-            return _source_info(source, records or 0, names)  # type: ignore[arg-type]
+            return _source_now(session, source)
 
     # -- imports -------------------------------------------------------------------------------------------
     def batches(self) -> list[BatchInfo]:
@@ -966,7 +972,7 @@ class Workspace:
             found = agreements.find(session, agreement) if agreement else None
             src.agreement_id = found.id if found else None
             self._audit(session, "agreement_tie", source=src.name, agreement=found.name if found else None)
-        return next(s for s in self.sources() if s.name == src.name)
+            return _source_now(session, src)
 
     def end_agreement(self, name: str, *, on: Any = None, note: str | None = None) -> Any:
         """End agreement `name` on day `on` (default today, its last day): imports after it are refused. Admins."""
@@ -992,7 +998,7 @@ class Workspace:
             src = ensure_source(session, source)
             src.retention_years = years
             self._audit(session, "retention", source=src.name, years=years)
-        return next(s for s in self.sources() if s.name == src.name)
+            return _source_now(session, src)
 
     def expired(self, *, on: Any = None) -> list[Any]:
         """Per source with a retention period: how many records (and rejected rows) are past it on day `on`."""
@@ -1219,7 +1225,7 @@ def _record_row(row: Any) -> RecordRow:
 
 
 def _day(value: Any) -> Any:
-    from ddj_desktop.governance.agreements import parse_day
+    from ddj_desktop.dates import parse_day
 
     return parse_day(value, "date")
 

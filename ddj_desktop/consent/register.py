@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ddj_desktop import dates
 from ddj_desktop.consent import templates
 from ddj_desktop.consent.settings import CountySettings, MaxDuration, from_dict
 from ddj_desktop.consent.templates import RoiTemplate
@@ -74,14 +75,7 @@ def parse_form_number(text: str) -> int:
 
 
 def parse_date(text: str | dt.date | None, what: str) -> dt.date | None:
-    if text is None or text == "":
-        return None
-    if isinstance(text, dt.date):
-        return text
-    try:
-        return dt.date.fromisoformat(str(text).strip())
-    except ValueError as exc:
-        raise ConsentError(f"The {what} {text!r} is not a date.", hint="Write dates as YYYY-MM-DD.") from exc
+    return dates.parse_day(text, what, ConsentError)
 
 
 # -- county settings -------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ddj_desktop import dates
 from ddj_desktop.errors import DdjError
 from ddj_desktop.importing import mapping
 from ddj_desktop.store.models import Agreement, Source
@@ -54,16 +55,7 @@ def _key(field: str) -> str:
 
 
 def parse_day(value: Any, what: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise AgreementError(f"The {what} {value!r} is not a date.", hint="Write dates as YYYY-MM-DD.") from exc
+    return dates.parse_day(value, what, AgreementError)
 
 
 def status(agreement: Agreement, on: dt.date) -> str:

@@ -24,10 +24,9 @@ Free pages: every connection runs with `secure_delete`, and the caller vacuums a
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ddj_desktop.store.models import (
@@ -92,8 +91,6 @@ def _expired_query(source: Source, cutoff: str):  # type: ignore[no-untyped-def]
 
 def expired(session: Session, on: dt.date) -> list[ExpiredSource]:
     """Per source with a retention period, what is past it on day `on`."""
-    from sqlalchemy import func
-
     out = []
     for source in session.scalars(select(Source).where(Source.retention_years.is_not(None)).order_by(Source.name)):
         cutoff = years_before(on, source.retention_years or 0).isoformat()
@@ -170,7 +167,6 @@ def _purge_rejected_rows_of(session: Session, records: list[Record]) -> int:
     if not records:
         return 0
     keys, names, dobs = _identity_values(records)
-    batches = {r.batch_id for r in records}
     sources = {r.source_id for r in records}
     doomed = []
     query = (select(RowProblem).join(ImportBatch, ImportBatch.id == RowProblem.batch_id)
@@ -180,7 +176,6 @@ def _purge_rejected_rows_of(session: Session, records: list[Record]) -> int:
         words = {w.strip(",").upper() for v in values for w in v.split()}
         if (keys & set(values)) or (names & words and any(v[:10] in dobs for v in values)):
             doomed.append(problem.id)
-    del batches
     for i in range(0, len(doomed), CHUNK):
         session.execute(delete(RowProblem).where(RowProblem.id.in_(doomed[i:i + CHUNK])))
     return len(doomed)
@@ -209,9 +204,8 @@ def _purge_records(session: Session, ids: list[int], counts: PurgeCounts, person
         counts.pairs += session.execute(
             delete(Pair).where(Pair.a_record_id.in_(chunk) | Pair.b_record_id.in_(chunk))
         ).rowcount  # fmt: skip
-    source_ids = dict(session.execute(select(Source.name, Source.id)).all())
+    names = dict(session.execute(select(Source.id, Source.name)).all())
     for pair in session.scalars(select(Pair)):  # pairs left by key only (their record IDs cleared by a re-link)
-        names = {v: k for k, v in source_ids.items()}
         if (names.get(pair.a_source_id), pair.a_source_key) in keys or (names.get(pair.b_source_id), pair.b_source_key) in keys:
             session.delete(pair)
             counts.pairs += 1
@@ -253,7 +247,7 @@ def _drop_from_utilizer_runs(session: Session, person_id: int, counts: PurgeCoun
     from ddj_desktop.utilizers.runs import UtilizerRun
 
     for run in session.scalars(select(UtilizerRun)):
-        entries = json.loads(json.dumps(run.entries))
+        entries = run.entries or []
         kept = [e for e in entries if int(e[0]) != person_id]
         if len(kept) != len(entries):
             counts.utilizer_entries += len(entries) - len(kept)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ddj_desktop.consent.register import REVOCATION_METHODS
 from ddj_desktop.errors import DdjError
+from ddj_desktop.gui.store_dialogs import _problem_label
 from ddj_desktop.workspace import Workspace
 
 
@@ -37,6 +39,19 @@ def _qdate(day: dt.date) -> QDate:
 def _day(edit: QDateEdit) -> dt.date:
     d = edit.date()
     return dt.date(d.year(), d.month(), d.day())
+
+
+def _footer(dialog: Any, layout: QVBoxLayout, accept: str) -> tuple[QLabel, QPushButton]:
+    """The red line saying what to fix, then Cancel beside the button (`accept`) that runs `dialog.submit`."""
+    problem = _problem_label()
+    problem.show()
+    layout.addWidget(problem)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    button = buttons.addButton(accept, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.accepted.connect(dialog.submit)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return problem, button
 
 
 def _date_edit(day: dt.date) -> QDateEdit:
@@ -143,15 +158,7 @@ class RecordConsentDialog(QDialog):
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         outer.addWidget(scroll, 1)
-        self.problem = QLabel("")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #9c2b00")
-        outer.addWidget(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.record_button = buttons.addButton("&Record consent", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        outer.addWidget(buttons)
+        self.problem, self.record_button = _footer(self, outer, "&Record consent")
         self.category_rows: dict[str, tuple[QCheckBox, QLineEdit, QLineEdit]] = {}
         self.purpose_boxes: dict[str, QCheckBox] = {}
         self._template_changed()
@@ -277,14 +284,7 @@ class RevokeConsentDialog(QDialog):
         form.addRow("&How:", self.method)
         form.addRow("&Note:", self.note)
         layout.addLayout(form)
-        self.problem = QLabel("")
-        self.problem.setStyleSheet("color: #9c2b00")
-        layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.revoke_button = buttons.addButton("&Record revocation", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.problem, self.revoke_button = _footer(self, layout, "&Record revocation")
 
     def submit(self) -> None:
         try:
@@ -325,15 +325,7 @@ class DiscloseDialog(QDialog):
             self.categories[c["key"]] = QCheckBox(c["key"])
             inner.addWidget(self.categories[c["key"]])
         layout.addWidget(box)
-        self.problem = QLabel("")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #9c2b00")
-        layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.send_button = buttons.addButton("&Write the disclosure...", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.problem, self.send_button = _footer(self, layout, "&Write the disclosure...")
 
     def submit(self) -> None:
         from ddj_desktop.gui.messages import messages

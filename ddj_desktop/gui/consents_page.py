@@ -4,8 +4,9 @@ release-of-information forms for people."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton
@@ -28,6 +29,16 @@ CONSENT_COLUMNS = (
     Column("Who may share with whom", lambda c: ", ".join(f"{a}→{b}" for a, b in c.pairs), stretch=True),
     Column("Information", lambda c: ", ".join(str(x.get("key", "")) for x in c.categories)),
 )
+
+
+D = TypeVar("D", bound=QDialog)
+
+
+def _open(dialog: D, done: Callable[[D], None]) -> D:
+    """`dialog` shown (window-modal); `done(dialog)` once it is accepted."""
+    dialog.finished.connect(lambda result: done(dialog) if result == QDialog.DialogCode.Accepted else None)
+    dialog.open()
+    return dialog
 
 
 def people_in(text: str) -> list[str]:
@@ -154,11 +165,7 @@ class ConsentsPage(Page):
 
     def record_consent(self, person: str | None = None) -> RecordConsentDialog:
         """The dialog recording a signed form (of `person`), shown; the list is refreshed once it is recorded."""
-        dialog = RecordConsentDialog(self.workspace, person, self)
-        dialog.finished.connect(lambda result: self._recorded(dialog) if result == QDialog.DialogCode.Accepted
-                                else None)
-        dialog.open()
-        return dialog
+        return _open(RecordConsentDialog(self.workspace, person, self), self._recorded)
 
     def _recorded(self, dialog: RecordConsentDialog) -> None:
         info = dialog.recorded
@@ -170,11 +177,7 @@ class ConsentsPage(Page):
         consent = self.selected_consent()
         if consent is None:
             return None
-        dialog = RevokeConsentDialog(self.workspace, consent, self)
-        dialog.finished.connect(lambda result: self._revoked(dialog) if result == QDialog.DialogCode.Accepted
-                                else None)
-        dialog.open()
-        return dialog
+        return _open(RevokeConsentDialog(self.workspace, consent, self), self._revoked)
 
     def _revoked(self, dialog: RevokeConsentDialog) -> None:
         self.refresh()
@@ -186,11 +189,7 @@ class ConsentsPage(Page):
         consent = self.selected_consent()
         if consent is None:
             return None
-        dialog = DiscloseDialog(self.workspace, consent, self)
-        dialog.finished.connect(lambda result: self._disclosed(dialog) if result == QDialog.DialogCode.Accepted
-                                else None)
-        dialog.open()
-        return dialog
+        return _open(DiscloseDialog(self.workspace, consent, self), self._disclosed)
 
     def _disclosed(self, dialog: DiscloseDialog) -> None:
         r = dialog.result_

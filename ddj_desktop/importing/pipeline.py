@@ -16,9 +16,7 @@ import json
 import operator
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
-from hashlib import sha1
 from json.encoder import encode_basestring as _encode_text  # what _dumps writes for a str
 from pathlib import Path
 from typing import Any
@@ -91,7 +89,7 @@ class PreparedTable:
         return sum(1 for p in self.problems if p.rejected)
 
 
-class RecordDicts(SequenceABC):
+class RecordDicts(Sequence):
     """A read-only list of records as dicts over the prepared tuples (the import preview shows a few)."""
 
     def __init__(self, rows: list[tuple], row_numbers: list[int]) -> None:
@@ -369,7 +367,7 @@ def _coded_column(found: Sequence[Quality], codes: Sequence[Cell] | None) -> lis
     return out
 
 
-def _distrusted_column(codes: Sequence[Cell] | None, n: int) -> list[bool] | None:
+def _distrusted_column(codes: Sequence[Cell] | None) -> list[bool] | None:
     """For each row, whether its quality code says the value is a filler; None when no row has a code column."""
     if codes is None:
         return None
@@ -417,15 +415,9 @@ def normalize_table(
     addresses = _or_nones(columns.text("address"), n)
     event_types = columns.text("event_type") or [profile.event_type] * n
 
-    # Test records are skipped: one verdict per distinct name.
-    verdicts: dict[tuple, bool] = {}
-    tests = []
-    for parts, full in zip(names, full_names or [None] * n):
-        key = (parts, full if isinstance(full, str) else None)
-        verdict = verdicts.get(key)
-        if verdict is None:
-            verdict = verdicts[key] = _is_test_record(*key)
-        tests.append(verdict)
+    # Test records are skipped (one verdict per distinct name: _is_test_record is cached).
+    tests = [_is_test_record(parts, full if isinstance(full, str) else None)
+             for parts, full in zip(names, full_names or [None] * n)]
     skipped: Counter[str] = Counter()
     if any(tests):
         skipped[SKIP_TEST_RECORD] = sum(tests)
@@ -443,8 +435,8 @@ def normalize_table(
     by_row_problems: dict[int, list[str]] = {}
     nones = [None] * n
     if dob is not None:
-        distrusted = _distrusted_column(dob_codes, n)
-        dob_iso = _without([None if v is None else v.isoformat() for v in dob.values], distrusted)
+        distrusted = _distrusted_column(dob_codes)
+        dob_iso = _without(list(map(_iso, dob.values)), distrusted)
         dob_years = _without(dob.years, distrusted)
         dob_quality = _coded_column(dob.qualities, dob_codes)
         for i, p in enumerate(dob.problems):
@@ -454,7 +446,7 @@ def normalize_table(
         dob_iso = dob_years = nones
         dob_quality = _coded_column([Quality.MISSING] * n, dob_codes)
     if ssns is not None:
-        distrusted = _distrusted_column(ssn_codes, n)
+        distrusted = _distrusted_column(ssn_codes)
         ssn_digits = _without([s.ssn for s in ssns], distrusted)
         ssn_last4 = _without([s.last4 for s in ssns], distrusted)
         ssn_quality = _coded_column([s.quality for s in ssns], ssn_codes)
@@ -469,7 +461,7 @@ def normalize_table(
         if column is None:
             event_columns.append(nones)
             continue
-        event_columns.append([None if v is None else v.isoformat() for v in column.values])
+        event_columns.append(list(map(_iso, column.values)))
         for i, p in enumerate(column.problems):
             if p:
                 by_row_problems.setdefault(i, []).append(f"{label} not kept: {p}")
@@ -508,7 +500,7 @@ def normalize_table(
     for run_start in range(0, len(kept), _RUN):
         run = kept[run_start : run_start + _RUN]
         attributes, raw = objects.build(run)
-        hashes = [sha1(f"{r}\x1e{a}".encode(), usedforsecurity=False).hexdigest() for r, a in zip(raw, attributes)]
+        hashes = [hashlib.sha1(f"{r}\x1e{a}".encode(), usedforsecurity=False).hexdigest() for r, a in zip(raw, attributes)]
         records.extend(zip(*(_take(c, run) for c in out_columns), attributes, raw, hashes))
     return records, row_numbers, skipped, problems, notes
 

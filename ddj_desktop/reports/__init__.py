@@ -1,7 +1,8 @@
 """Coordinating-council reports (Qt-free): aggregate counts from the store, small-cell suppression, disparity
 measures, charts, the printed PDF and the open-data workbook.
 
-Entry point: `build_report` (Workspace.council_report calls it inside a store transaction).
+Entry points: `prepare_report` makes the report in memory (in a store read transaction), `save_report` writes
+it; Workspace.council_report does both and audits the save.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ddj_desktop.reports.compute import Cohort, ReportContent
 from ddj_desktop.reports.settings import ReportSettings
 from ddj_desktop.utilizers.events import EventTable
 
-__all__ = ["Cohort", "CohortRule", "PreparedReport", "ReportContent", "ReportSettings", "ReportSummary", "build_report",
+__all__ = ["Cohort", "CohortRule", "PreparedReport", "ReportContent", "ReportSettings", "ReportSummary",
            "content", "prepare_report", "save_report"]
 
 
@@ -115,16 +116,3 @@ def save_report(prepared: PreparedReport, out: Path, *, xlsx: Path | None = None
     small, complementary = result.ledger.hidden_count()
     return ReportSummary(Path(out), Path(xlsx) if xlsx else None, prepared.pages, tables or len(result.tables()),
                          result.period, small, complementary, result.cohort_rule)
-
-
-def build_report(session: Session, settings: ReportSettings, out: Path, *, xlsx: Path | None = None,
-                 period: Period | None = None, cohort: CohortSource = None,
-                 progress: Progress | None = None, generated: dt.date | None = None) -> ReportSummary:  # fmt: skip
-    """Write the council report PDF to `out` (and the open-data workbook to `xlsx`)."""
-    progress = progress or NullProgress()
-    prepared = prepare_report(session, settings, period=period, cohort=cohort, progress=progress,
-                              generated=generated)  # fmt: skip
-    check_cancelled(progress)
-    summary = save_report(prepared, out, xlsx=xlsx)
-    progress.update(1.0, "Report written")
-    return summary

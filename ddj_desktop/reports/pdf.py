@@ -4,7 +4,6 @@ Every page carries the county, the as-of date, the period and "page N of M"."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
@@ -26,7 +25,6 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as RLTable
 
-from ddj_desktop.exporting import atomic_output
 from ddj_desktop.paths import data_dir
 from ddj_desktop.reports import charts
 from ddj_desktop.reports.compute import Chart, ReportContent
@@ -246,14 +244,6 @@ def _key_figures(content: ReportContent, styles: dict[str, ParagraphStyle]) -> l
     ]))  # fmt: skip
     story += [grid, PageBreak()]
     return story
-
-
-def render(content: ReportContent, out: Path) -> int:
-    """Write the report to `out` (atomically); returns the number of pages."""
-    data, pages = render_bytes(content)
-    with atomic_output(Path(out), "wb") as handle:
-        handle.write(data)
-    return pages
 
 
 def render_bytes(content: ReportContent) -> tuple[bytes, int]:

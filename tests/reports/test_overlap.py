@@ -72,7 +72,7 @@ def test_two_or_three_systems_get_a_venn_with_the_right_suppressed_counts(county
     out = tmp_path / "report.pdf"
     with ws.store.reading() as session:
         settings = report_settings.load(session)
-        reports.build_report(session, settings, out, period=PERIOD)
+        reports.save_report(reports.prepare_report(session, settings, period=PERIOD), out)
     page = next(p.extract_text() for p in PdfReader(out).pages if "Overlap between systems" in p.extract_text()
                 and "combination" in p.extract_text())
     assert "Each circle is one system" in page and "dots below" not in page
