@@ -7,9 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
 
 from ddj_desktop.errors import NotAStore, StoreError, StoreExists, WrongPassphrase
+from ddj_desktop.paths import data_dir
 from ddj_desktop.store import engine as store_engine
 from ddj_desktop.store.store import Store, head_revision
 from ddj_desktop.workspace import Workspace
@@ -135,21 +136,105 @@ def test_passphrase_with_quotes_and_accents(tmp_path: Path):
         assert ws.sources() == []
 
 
-def test_store_built_at_the_first_schema_is_upgraded_on_open(store_path: Path):
-    store_engine.create_file(store_path, PASSPHRASE)
-    old = Store(store_path, PASSPHRASE)
-    old.upgrade("0001")
-    with old.transaction_connection() as con:
-        con.execute(text("INSERT INTO user (name, role, active, created_at) VALUES ('ana', 'admin', 1, 'x')"))
-        con.execute(text("INSERT INTO source (name, display_name, intercept, created_at) VALUES ('ed', 'ED', 0, 'x')"))
-    assert "record" not in inspect(old.engine).get_table_names()
-    old.close()
+ANA = "ana's own password"
 
-    with Workspace.open(store_path, PASSPHRASE) as ws:
-        assert ws.store.revision() == head_revision() != "0001"
-        assert [s.name for s in ws.sources()] == ["ed"]
-        assert ws.counts()["records"] == 0
-        assert {"record", "import_batch", "person"} <= set(inspect(ws.store.engine).get_table_names())
+
+def _donor(path: Path, *, with_records: bool) -> Path:
+    """A store with real content, made by today's code: users, sources, an audit log and (with_records) two
+    sample-county files imported through the real pipeline (with their rejected rows)."""
+    with Workspace.create(path, PASSPHRASE, admin_name="ana", admin_password=ANA) as ws:
+        ws.add_user("ben", "reviewer", "ben's own password")
+        ws.set_source("shelter", intercept=0)  # an HMIS source: 0008 gives it the 7-year retention
+        ws.set_source("court", intercept=3, agency="Cumberland County Circuit Court")
+        if with_records:
+            ws.import_files([data_dir("sample_workbooks") / "court_cases.csv"], "court")
+            ws.import_files([data_dir("sample_workbooks") / "ed_county_general.csv"], "ed")
+    return path
+
+
+def _store_at(revision: str, path: Path, donor: Path) -> None:
+    """A store at the old schema `revision` holding the donor's rows, column for column as far as that schema
+    has them (the tables holding users, sources, the audit log, batches and records are unchanged since they
+    were made, so these are the rows the program of that time wrote), with the audit chain's head."""
+    store_engine.create_file(path, PASSPHRASE)
+    old, new = Store(path, PASSPHRASE), Store(donor, PASSPHRASE)
+    old.upgrade(revision)
+    tables = MetaData()
+    tables.reflect(old.engine)
+    with old.transaction_connection() as con, new.engine.connect() as donor_con:
+        for table in tables.sorted_tables:
+            if table.name in ("alembic_version", "store_meta"):
+                continue
+            columns = ", ".join(f'"{c.name}"' for c in table.columns)
+            rows = donor_con.execute(text(f'SELECT {columns} FROM "{table.name}"')).mappings().all()
+            if rows:
+                con.execute(table.insert(), [dict(r) for r in rows])
+        head = donor_con.execute(text("SELECT value FROM store_meta WHERE key = 'audit_head'")).scalar_one()
+        con.execute(text("INSERT INTO store_meta (key, value) VALUES ('audit_head', :v)"), {"v": head})
+    assert old.revision() == revision
+    old.close()
+    new.close()
+
+
+def _rows(path: Path, table: str, order: str) -> list[dict]:
+    store = Store(path, PASSPHRASE)
+    try:
+        with store.engine.connect() as con:
+            return [dict(r) for r in con.execute(text(f'SELECT * FROM "{table}" ORDER BY {order}')).mappings()]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("revision", "with_records"),
+    [("0001", False), ("0002", True)],
+    ids=["first schema: users, sources, audit log", "first schema with records"],
+)
+def test_a_store_from_an_old_release_opens_upgraded_with_everything_kept(tmp_path: Path, revision, with_records):
+    donor = _donor(tmp_path / "donor.ddj", with_records=with_records)
+    path = tmp_path / "county.ddj"
+    _store_at(revision, path, donor)
+    tables = [("user", "id"), ("audit_event", "seq")]
+    if with_records:
+        tables += [("import_batch", "id"), ("record", "id"), ("row_problem", "id")]
+    kept = {table: _rows(path, table, order) for table, order in tables}
+    old = Store(path, PASSPHRASE)
+    old_tables = set(inspect(old.engine).get_table_names())
+    old.close()
+    assert "pair" not in old_tables and ("record" in old_tables) == with_records
+
+    with Workspace.open(path, PASSPHRASE, user="ana", password=ANA) as ws:  # the new version opens the user's store
+        assert ws.store.revision() == head_revision() != revision
+        assert ws.user_name == "ana"
+        verification = ws.verify_audit()
+        assert verification.ok, verification.message
+        entries = ws.audit_entries()
+        assert max(entries, key=lambda e: e["seq"])["action"] == "unlock"
+        assert len(entries) == len(kept["audit_event"]) + 1
+        sources = {s.name: s for s in ws.sources()}
+        assert sources["shelter"].retention_years == 7
+        assert sources["court"].agency == "Cumberland County Circuit Court"
+        assert [u.name for u in ws.users()] == ["ana", "ben"]
+        if with_records:
+            counts = ws.counts()
+            assert counts["records"] == len(kept["record"]) > 1000
+            assert counts["batches"] == 2
+            ws.link()  # the upgraded store works: records of one person at the court and the ED become one
+            assert 0 < ws.counts()["persons"] < counts["records"]
+            assert ws.verify_audit().ok
+    for table, rows in kept.items():
+        if table == "audit_event":
+            assert _rows(path, table, "seq")[: len(rows)] == rows, "an old audit entry changed"
+        elif table != "record":
+            assert _rows(path, table, "id") == rows, f"{table} changed in the upgrade"
+    if with_records:  # the records are all there, field for field; only the person they belong to is new
+        def without_person(rows: list[dict]) -> list[dict]:
+            return [{k: v for k, v in r.items() if k != "person_id"} for r in rows]
+
+        assert without_person(_rows(path, "record", "id")) == without_person(kept["record"])
+        assert b"Cumberland" not in path.read_bytes(), "the upgraded store is still encrypted"
+    with Workspace.open(path, PASSPHRASE, user="ben", password="ben's own password") as again:
+        assert again.role == "reviewer"
 
 
 def test_connections_are_pooled(workspace: Workspace):
