@@ -16,6 +16,7 @@ from ddj_desktop.store import engine as store_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,15 +32,29 @@ def _alembic_config(connection: Connection) -> Config:
     return cfg
 
 
-def head_revision() -> str:
+def _scripts() -> ScriptDirectory:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    head = _scripts().get_current_head()
     assert head is not None
     return head
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this version's migrations know `revision` (a newer version's store has one they do not)."""
+    from alembic.util import CommandError
+
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 class Store:
@@ -88,8 +103,18 @@ class Store:
 
     def upgrade(self, target: str = "head") -> None:
         """Bring the schema to `target` in one transaction (a failed upgrade leaves the old schema)."""
-        if target == "head" and self.revision() == head_revision():
+        current = self.revision()
+        if target == "head" and current == head_revision():
             return
+        if current is not None and not known_revision(current):
+            from ddj_desktop import __version__
+
+            raise StoreError(
+                f"{self.path.name} was opened by a newer version of DDJ Desktop, which upgraded it; this version "
+                f"({__version__}) cannot read it.",
+                hint="Install that newer version again (the store is unchanged), or open a backup made before "
+                "the upgrade.",
+            )
         from alembic import command
 
         with self.transaction_connection() as con:

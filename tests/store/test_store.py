@@ -237,6 +237,18 @@ def test_a_store_from_an_old_release_opens_upgraded_with_everything_kept(tmp_pat
         assert again.role == "reviewer"
 
 
+def test_a_store_from_a_newer_version_is_refused_with_what_to_do_and_left_alone(workspace: Workspace,
+                                                                                store_path: Path):
+    with workspace.store.transaction_connection() as con:  # as the next version's migration would leave it
+        con.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    workspace.close()
+    before = file_digest(store_path)
+    with pytest.raises(StoreError, match=r"county\.ddj was opened by a newer version of DDJ Desktop") as raised:
+        Workspace.open(store_path, PASSPHRASE)
+    assert "Install that newer version again" in str(raised.value)
+    assert file_digest(store_path) == before
+
+
 def test_connections_are_pooled(workspace: Workspace):
     connects = []
     from sqlalchemy import event
