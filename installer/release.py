@@ -12,6 +12,7 @@ name carries no version, so the menu entry's path stays the same across upgrades
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import shutil
@@ -76,14 +77,14 @@ def build_windows_installer(bundle: Path, out_dir: Path, *, program_suffix: str 
     out_dir.mkdir(parents=True, exist_ok=True)
     installer = out_dir / f"ddj-desktop-{version}-setup.exe"
     installer.unlink(missing_ok=True)
-    command = [
-        tool, "-V2", "-WX", "-INPUTCHARSET", "UTF8",
-        f"-DVERSION={version}", f"-DVERSION_QUAD={version_quad(version)}",
-        f"-DBUNDLE={bundle}", f"-DOUTFILE={installer}", f"-DICON={ICON_ICO}",
-        f"-DCOMPRESSION={compression}",
-        f"-DGUI_EXE=ddj-desktop-gui{program_suffix}", f"-DCLI_EXE=ddj-desktop{program_suffix}",
-        str(NSIS_SCRIPT),
-    ]
+    o = "/" if os.name == "nt" else "-"  # makensis's option prefix: /D on Windows, -D elsewhere
+    defines = {
+        "VERSION": version, "VERSION_QUAD": version_quad(version), "BUNDLE": bundle, "OUTFILE": installer,
+        "ICON": ICON_ICO, "COMPRESSION": compression,
+        "GUI_EXE": f"ddj-desktop-gui{program_suffix}", "CLI_EXE": f"ddj-desktop{program_suffix}",
+    }
+    command = [tool, f"{o}V2", f"{o}WX", f"{o}INPUTCHARSET", "UTF8",
+               *(f"{o}D{name}={value}" for name, value in defines.items()), str(NSIS_SCRIPT)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not installer.is_file():
         raise ReleaseError(f"makensis failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
