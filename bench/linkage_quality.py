@@ -222,7 +222,7 @@ def febrl(name: str, folder: Path, with_id: bool) -> tuple[Path, dict]:
                 zip_code = _text(r["postcode"])
                 out.writerow([rec_id, _text(r["given_name"]), _text(r["surname"]), dob,
                               _text(r["soc_sec_id"]) if with_id else "",
-                              " ".join(_text(r[c]) for c in ("street_number", "address_1", "address_2")).strip(),
+                              " ".join(_text(r[c]) for c in ("street_number", "address_1", "address_2", "suburb")).strip(),
                               zip_code.zfill(5) if zip_code else ""])  # a 4-digit postcode as a 5-digit ZIP
                 person = rec_id.split("-")[1]
                 truth[f"febrl{n}\x1f{rec_id}"] = {"true_person_id": person, "lookalike_group": ""}

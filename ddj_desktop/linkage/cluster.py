@@ -148,11 +148,22 @@ def _swapped(a: _Group, b: _Group) -> bool:
             and any(close(last, f) for last in a.lasts for f in b.firsts))
 
 
+def _attested(g: _Group) -> bool:
+    """Whether two or more of the group's records carry one first name (or its nicknames and near spellings): a
+    group of CONNOR and STILRING is not a person well known by either name. A record with the names swapped
+    counts for its first name (JOSE GARCIA and GARCIA JOSE: JOSE twice)."""
+    if sum(g.firsts.values()) < 2:
+        return False
+    if any(n >= 2 or f in g.lasts for f, n in g.firsts.items()):
+        return True
+    return any(sum(n for h, n in g.firsts.items() if _related_first_names(f, h)) >= 2 for f in g.firsts)
+
+
 def _first_name_conflict(a: _Group, b: _Group) -> bool:
-    """Twins: each group is well attested (two or more records) under first names that are unrelated to every
-    first and middle name of the other (not equal, not a nickname, not a near spelling), and neither group holds
-    the other's names swapped (ISABELLE KAMINSKAS / KAMINSKAS ISABELLE)."""
-    if sum(a.firsts.values()) < 2 or sum(b.firsts.values()) < 2:
+    """Twins: each group is well attested (two or more records) under a first name, its first names are unrelated
+    to every first and middle name of the other (not equal, not a nickname, not a near spelling), and neither
+    group holds the other's names swapped (ISABELLE KAMINSKAS / KAMINSKAS ISABELLE)."""
+    if not _attested(a) or not _attested(b):
         return False
     for f in a.firsts:
         if f in b.middles:

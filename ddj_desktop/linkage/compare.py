@@ -72,10 +72,11 @@ AGENCY = Comparison("agency_id", "agency person ID", (
 ADDRESS = Comparison("address", "address", (
     "same address",
     "close (>= 0.90: Jaro-Winkler without spaces, or the same words in another order)",
+    "one holds the other's words (a street, unit or locality left off)",
     "similar (>= 0.75)",
     "different",
 ), term_frequency=True)  # fmt: skip
-ZIP = Comparison("zip", "ZIP code", ("same", "different"))
+ZIP = Comparison("zip", "ZIP code", ("same", "one digit differs or two adjacent digits swapped", "different"))
 
 COMPARISONS: tuple[Comparison, ...] = (FIRST, LAST, MIDDLE, SUFFIX, DOB, SSN, SEX, AGENCY, ADDRESS, ZIP)
 
@@ -290,17 +291,28 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
         # Clerks split and join words ("BURNIE S TREET") and put the suburb first: compare without spaces,
         # and word sets in sorted order.
         xa, xb = frame.address[left[idx]], frame.address[right[idx]]
-        squeezed = _jaro_winkler(np.array([x.replace(" ", "") for x in xa], dtype=object),
-                                 np.array([x.replace(" ", "") for x in xb], dtype=object))
+        squeezed = _jaro_winkler(frame.address_squeezed[left[idx]], frame.address_squeezed[right[idx]])
         words = process.cpdist(xa, xb, scorer=fuzz.token_sort_ratio, workers=-1) / 100.0
         best = np.maximum(squeezed, words)
-        address[idx[best >= 0.75]] = 2
+        # "7 VILLA 5" in "7 INA GREGORY CIRCUIT VILLA 5", "123 MAIN ST" in "123 MAIN ST APT 4": the shorter
+        # address is, but for a slip, inside the other. Only where both have two words or more (a lone house
+        # number does not count) and start with the same word (the house number): that leaves few random pairs
+        # for the costlier scorer.
+        number = frame.address_number[left[idx]]
+        maybe = np.flatnonzero((number > 0) & (number == frame.address_number[right[idx]]))
+        held = np.zeros(idx.size, dtype=bool)
+        if maybe.size:
+            held[maybe] = process.cpdist(xa[maybe], xb[maybe], scorer=fuzz.token_set_ratio, workers=-1) >= 95
+        address[idx[best >= 0.75]] = 3
+        address[idx[held]] = 2
         address[idx[best >= 0.90]] = 1
     address[has & (aa == ab)] = 0
     address[~has] = NULL
     out[ADDRESS.name] = address
     za, zb = frame.zip[left], frame.zip[right]
-    zip_level = np.where(za == zb, 0, 1).astype(np.int8)
+    zip_level = np.where(za == zb, 0, 2).astype(np.int8)
+    one_digit, transposed = _one_digit_and_transposition(za, zb, 5, (za > 0) & (zb > 0))
+    zip_level[one_digit | transposed] = 1
     zip_level[(za == 0) | (zb == 0)] = NULL
     out[ZIP.name] = zip_level
     return out
