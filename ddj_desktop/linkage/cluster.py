@@ -29,6 +29,10 @@ def ssn_conflict(a: int, b: int) -> bool:
     return not (len(diff) == 2 and diff[1] == diff[0] + 1 and da[diff[0]] == db[diff[1]] and da[diff[1]] == db[diff[0]])
 
 
+def _different(a: int, b: int) -> bool:
+    return a != b
+
+
 def dob_conflict(a: int, b: int) -> bool:
     """Two dates of birth (YYYYMMDD) too far apart to be one person's with a typo: not equal, not a day/month
     swap, not one year off on the same day, not one digit apart, not within a month."""
@@ -60,6 +64,7 @@ class _Group:
     firsts: dict[str, int] = field(default_factory=dict)  # first name -> records
     middles: set[str] = field(default_factory=set)
     lasts: set[str] = field(default_factory=set)
+    hashed: bool = False  # HMAC mode: SSNs are token codes, so any two different ones conflict
 
 
 @dataclass
@@ -70,7 +75,7 @@ class ClusterResult:
 
 
 def _profile_group(frame: Frame, p: int) -> _Group:
-    g = _Group([p])
+    g = _Group([p], hashed=frame.hashed)
     if frame.ssn[p] >= 0:
         g.ssns.add(int(frame.ssn[p]))
     if frame.suffix[p]:
@@ -177,7 +182,7 @@ def _first_name_conflict(a: _Group, b: _Group) -> bool:
 def _conflict(a: _Group, b: _Group, check_dob: bool) -> bool:
     if _first_name_conflict(a, b):
         return True
-    if _incompatible(a.ssns, b.ssns, ssn_conflict):
+    if _incompatible(a.ssns, b.ssns, _different if a.hashed else ssn_conflict):
         return True
     if a.suffixes and b.suffixes and a.suffixes != b.suffixes:
         return True
