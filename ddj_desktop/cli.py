@@ -154,6 +154,35 @@ def cmd_export_persons(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_hashed(args: argparse.Namespace) -> int:
+    key = Path(args.key).read_text(encoding="utf-8") if args.key else None
+    with open_workspace(args) as ws:
+        count = ws.export_hashed(args.source.strip().lower(), Path(args.out), key)
+    print(f"Wrote {count} records of {args.source} to {args.out}: row keys, keyed hashes (hmac_ columns) and sex, "
+          "ZIP, suffix; no plain name, date of birth, SSN or address.")
+    return 0
+
+
+def cmd_hmac_key_new(args: argparse.Namespace) -> int:
+    from ddj_desktop.linkage import hashed
+
+    path = Path(args.keyfile)
+    if path.exists():
+        raise DdjError(f"{path} already exists.", hint="A key is made once per county; pick a new file name.")
+    path.write_text(hashed.new_key() + "\n", encoding="utf-8")
+    print(f"Wrote a new linkage key to {path}. Keep it secret, under the MOU: agencies that send hashes use it, "
+          "and `ddj-desktop hmac-key load STORE KEYFILE` gives it to the store.")
+    return 0
+
+
+def cmd_hmac_key_load(args: argparse.Namespace) -> int:
+    text = Path(args.keyfile).read_text(encoding="utf-8")
+    with open_workspace(args) as ws:
+        ws.set_linkage_key(text)
+    print("The linkage key is kept in the store: hashed records link in HMAC mode at the next `link`.")
+    return 0
+
+
 def _record_ref(text: str) -> tuple[str, str]:
     source, sep, key = text.partition(":")
     if not sep or not source.strip() or not key.strip():
@@ -730,6 +759,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = _store_command(export_sub, "persons", cmd_export_persons,
                        "write source,source_key,person_id for every record to a csv file")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="the csv file to write")
+    p = _store_command(export_sub, "hashed", cmd_export_hashed,
+                       "write a source's records as keyed hashes of their identifiers (HMAC mode), as an agency "
+                       "that may not send names sends them")
+    p.add_argument("source", metavar="SOURCE")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="the csv file to write")
+    p.add_argument("--key", metavar="KEYFILE", help="hash with this key file (default: the store's linkage key)")
+
+    p = sub.add_parser("hmac-key", help="the county's HMAC linkage key (hashed identifiers)",
+                       description="the county's HMAC linkage key, for agencies that send keyed hashes only")
+    key_sub = p.add_subparsers(dest="what", metavar="ACTION", required=True)
+    r = key_sub.add_parser("new", help="write a new random key file (once per county)")
+    r.add_argument("keyfile", metavar="KEYFILE")
+    r.set_defaults(func=cmd_hmac_key_new)
+    r = _store_command(key_sub, "load", cmd_hmac_key_load, "keep the key in the store (admins)")
+    r.add_argument("keyfile", metavar="KEYFILE")
 
     p = sub.add_parser("audit", help="check or read the audit log", description="check or read the audit log")
     audit_sub = p.add_subparsers(dest="what", metavar="ACTION", required=True)

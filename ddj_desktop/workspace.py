@@ -184,6 +184,52 @@ class Workspace:
             return [_source_info(s, counts.get(s.id, 0), names)  # type: ignore[arg-type]
                     for s in session.scalars(select(Source).order_by(Source.name))]
 
+    def set_linkage_key(self, key_text: str) -> None:
+        """Keep the county's HMAC linkage key (hex text, as `linkage.hashed.new_key` makes it) in the encrypted
+        store: records of agencies that send only keyed hashes link with the county's own (HMAC mode)."""
+        from ddj_desktop.linkage import hashed
+        from ddj_desktop.store.models import Setting
+
+        self._require("manage_agreements")
+        hashed.parse_key(key_text)  # a clear error for a wrong file, before anything is kept
+        with self.store.session() as session:
+            session.merge(Setting(key=hashed.KEY_SETTING, value={"key": "".join(key_text.split()).lower()},
+                                  updated_at=users.now(), updated_by=self.user_name))
+            self._audit(session, "linkage key", change="set")  # never the key itself
+
+    def export_hashed(self, source: str, path: Path, key_text: str | None = None) -> int:
+        """Write `source`'s records as an agency in HMAC mode would send them: the row key, the keyed tokens
+        (`hmac_*` columns, linkage/hashed.py) and the plain non-identifying fields; returns the rows written. With
+        `key_text` the tokens use that key, else the store's."""
+        import csv
+
+        from ddj_desktop.linkage import hashed
+        from ddj_desktop.linkage import run as linkage_run
+
+        self._require("export")
+        with self.store.session() as session:
+            key = hashed.parse_key(key_text) if key_text else linkage_run.linkage_key(session)
+            hasher = hashed.Hasher(key)
+            rows = session.execute(
+                select(Record.source_key, Record.first_name, Record.middle_name, Record.last_name, Record.dob,
+                       Record.ssn, Record.ssn_last4, Record.address, Record.agency_person_id, Record.sex, Record.zip,
+                       Record.name_suffix, Record.dob_quality)
+                .join(Source, Source.id == Record.source_id).where(Source.name == source).order_by(Record.id)
+            ).all()  # fmt: skip
+            partial = Path(path).with_name(Path(path).name + ".part")
+            with partial.open("w", newline="", encoding="utf-8") as f:
+                out = csv.writer(f)
+                out.writerow(["Record ID", *(hashed.COLUMN_PREFIX + t for t in hashed.TOKEN_FIELDS), "Sex", "Zip",
+                              "Suffix", "DOB Quality"])
+                for r in rows:
+                    tokens = hasher.tokens(first_name=r[1], middle_name=r[2], last_name=r[3], dob=r[4], ssn=r[5],
+                                           ssn_last4=r[6], address=r[7], agency_person_id=r[8])
+                    out.writerow([r[0], *(tokens[t] for t in hashed.TOKEN_FIELDS), r[9] or "", r[10] or "",
+                                  r[11] or "", r[12] or ""])
+            partial.replace(path)
+            self._audit(session, "export", kind="hashed identities", source=source, rows=len(rows))
+        return len(rows)
+
     def set_source(
         self, name: str, *, display_name: str | None = None, intercept: int | None = None, agency: str | None = None
     ) -> SourceInfo:

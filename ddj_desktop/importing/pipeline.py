@@ -470,7 +470,7 @@ def normalize_table(
     problems: list[Problem] = []
     accepted: list[int] = []
     rows = table.rows
-    identifying = [lasts, firsts, dob_iso, ssn_digits, ssn_last4, agency_ids]
+    identifying = [lasts, firsts, dob_iso, ssn_digits, ssn_last4, agency_ids, _hashed_identity(columns, bound, n)]
     for i, (test, *identity) in enumerate(zip(tests, *identifying)):
         if test:
             continue
@@ -506,6 +506,19 @@ def normalize_table(
 
 
 _RUN = 50_000  # rows whose JSON pieces are held at once
+
+
+def _hashed_identity(columns: _Columns, bound: mapping.BoundProfile, n: int) -> list[bool]:
+    """Per row, whether it carries keyed hashes of identifiers (`hmac_*` columns, kept as attributes: an agency
+    in HMAC mode, see linkage/hashed.py): such a row tells who it is without a plain name."""
+    from ddj_desktop.linkage.hashed import COLUMN_PREFIX, TOKEN_FIELDS
+
+    wanted = {COLUMN_PREFIX + f for f in TOKEN_FIELDS}
+    cells = [columns.by_index[i] for a, i in (*bound.attribute_index.items(), *bound.other_index.items())
+             if a.strip().lower() in wanted]
+    if not cells:
+        return [False] * n
+    return [any(not _blank(c[i]) for c in cells) for i in range(n)]
 
 
 class _ObjectBuilder:

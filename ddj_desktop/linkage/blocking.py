@@ -60,6 +60,24 @@ def _address(f: Frame) -> np.ndarray:
     return np.where(f.address_id > 0, f.address_id, MISSING)
 
 
+def _address_start(f: Frame) -> np.ndarray:
+    return np.where(f.address_start > 0, f.address_start, MISSING)
+
+
+def _zip_area_name_sounds(f: Frame) -> np.ndarray:
+    # The unordered pair of Soundex codes: a slip in each name, or names swapped, and no DOB to meet on. Names
+    # alone are weak (the review queue would fill with JOHN SMITHs without a DOB), so within one ZIP area (the
+    # first three digits: a slip in the ZIP is usually further on).
+    return _combine(f.zip // 100, np.minimum(f.first_sound, f.last_sound), np.maximum(f.first_sound, f.last_sound))
+
+
+def _zip_initials(f: Frame) -> np.ndarray:
+    # Slips in both names that change their sound (DONALDSON / DONALWSON), names swapped, no DOB: the ZIP and the
+    # two initials, in either order.
+    a, b = np.abs(f.first_initial).astype(np.int64), np.abs(f.last_initial).astype(np.int64)
+    return _combine(f.zip, np.minimum(a, b), np.maximum(a, b))
+
+
 def _zip_surname_sound(f: Frame) -> np.ndarray:
     return _combine(f.zip, f.last_sound)
 
@@ -92,6 +110,11 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("ssn_last4_year", "same SSN last four and birth year", _ssn_last4_year),
     BlockingRule("agency_id", "same agency person ID within one source (SO #, MRN, PersonalID ...)", _agency_id),
     BlockingRule("address", "same street address", _address, order="dob"),
+    BlockingRule("address_start", "address starts alike (house number and the first letters of the street)",
+                 _address_start),
+    BlockingRule("zip_area_name_sounds", "same ZIP area (first 3 digits) and both names sound alike (Soundex), in "
+                 "either order", _zip_area_name_sounds, order="dob"),
+    BlockingRule("zip_initials", "same ZIP code and the same two initials, in either order", _zip_initials),
     BlockingRule("zip_surname_sound", "same ZIP code and surname sounds alike", _zip_surname_sound),
     BlockingRule("zip_first_sound", "same ZIP code and first name sounds alike", _zip_first_sound),
 )

@@ -29,6 +29,10 @@ def ssn_conflict(a: int, b: int) -> bool:
     return not (len(diff) == 2 and diff[1] == diff[0] + 1 and da[diff[0]] == db[diff[1]] and da[diff[1]] == db[diff[0]])
 
 
+def _different(a: int, b: int) -> bool:
+    return a != b
+
+
 def dob_conflict(a: int, b: int) -> bool:
     """Two dates of birth (YYYYMMDD) too far apart to be one person's with a typo: not equal, not a day/month
     swap, not one year off on the same day, not one digit apart, not within a month."""
@@ -60,6 +64,7 @@ class _Group:
     firsts: dict[str, int] = field(default_factory=dict)  # first name -> records
     middles: set[str] = field(default_factory=set)
     lasts: set[str] = field(default_factory=set)
+    hashed: bool = False  # HMAC mode: SSNs are token codes, so any two different ones conflict
 
 
 @dataclass
@@ -70,7 +75,7 @@ class ClusterResult:
 
 
 def _profile_group(frame: Frame, p: int) -> _Group:
-    g = _Group([p])
+    g = _Group([p], hashed=frame.hashed)
     if frame.ssn[p] >= 0:
         g.ssns.add(int(frame.ssn[p]))
     if frame.suffix[p]:
@@ -148,11 +153,22 @@ def _swapped(a: _Group, b: _Group) -> bool:
             and any(close(last, f) for last in a.lasts for f in b.firsts))
 
 
+def _attested(g: _Group) -> bool:
+    """Whether two or more of the group's records carry one first name (or its nicknames and near spellings): a
+    group of CONNOR and STILRING is not a person well known by either name. A record with the names swapped
+    counts for its first name (JOSE GARCIA and GARCIA JOSE: JOSE twice)."""
+    if sum(g.firsts.values()) < 2:
+        return False
+    if any(n >= 2 or f in g.lasts for f, n in g.firsts.items()):
+        return True
+    return any(sum(n for h, n in g.firsts.items() if _related_first_names(f, h)) >= 2 for f in g.firsts)
+
+
 def _first_name_conflict(a: _Group, b: _Group) -> bool:
-    """Twins: each group is well attested (two or more records) under first names that are unrelated to every
-    first and middle name of the other (not equal, not a nickname, not a near spelling), and neither group holds
-    the other's names swapped (ISABELLE KAMINSKAS / KAMINSKAS ISABELLE)."""
-    if sum(a.firsts.values()) < 2 or sum(b.firsts.values()) < 2:
+    """Twins: each group is well attested (two or more records) under a first name, its first names are unrelated
+    to every first and middle name of the other (not equal, not a nickname, not a near spelling), and neither
+    group holds the other's names swapped (ISABELLE KAMINSKAS / KAMINSKAS ISABELLE)."""
+    if not _attested(a) or not _attested(b):
         return False
     for f in a.firsts:
         if f in b.middles:
@@ -166,7 +182,7 @@ def _first_name_conflict(a: _Group, b: _Group) -> bool:
 def _conflict(a: _Group, b: _Group, check_dob: bool) -> bool:
     if _first_name_conflict(a, b):
         return True
-    if _incompatible(a.ssns, b.ssns, ssn_conflict):
+    if _incompatible(a.ssns, b.ssns, _different if a.hashed else ssn_conflict):
         return True
     if a.suffixes and b.suffixes and a.suffixes != b.suffixes:
         return True

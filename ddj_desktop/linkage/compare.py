@@ -72,10 +72,11 @@ AGENCY = Comparison("agency_id", "agency person ID", (
 ADDRESS = Comparison("address", "address", (
     "same address",
     "close (>= 0.90: Jaro-Winkler without spaces, or the same words in another order)",
+    "one holds the other's words (a street, unit or locality left off)",
     "similar (>= 0.75)",
     "different",
 ), term_frequency=True)  # fmt: skip
-ZIP = Comparison("zip", "ZIP code", ("same", "different"))
+ZIP = Comparison("zip", "ZIP code", ("same", "one digit differs or two adjacent digits swapped", "different"))
 
 COMPARISONS: tuple[Comparison, ...] = (FIRST, LAST, MIDDLE, SUFFIX, DOB, SSN, SEX, AGENCY, ADDRESS, ZIP)
 
@@ -171,6 +172,40 @@ def _swapped_with_typo(frame: Frame, left: np.ndarray, right: np.ndarray, fa: np
 
 def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
     """Per comparison name, the int8 level of each pair (NULL when a side is missing)."""
+    out = _hashed_levels(frame, left, right) if frame.hashed else _plain_levels(frame, left, right)
+    _common_levels(frame, left, right, out)
+    return out
+
+
+def _common_levels(frame: Frame, left: np.ndarray, right: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """Suffix, sex, agency ID and ZIP: compared alike in plain and HMAC mode (IDs by their codes)."""
+    sa, sb = frame.suffix[left], frame.suffix[right]
+    has = (sa != "") & (sb != "")
+    suffix = np.where(sa == sb, 0, 1).astype(np.int8)
+    suffix[~has] = NULL
+    out[SUFFIX.name] = suffix
+
+    # -- sex and agency ID
+    xa, xb = frame.sex[left], frame.sex[right]
+    sex = np.where(xa == xb, 0, 1).astype(np.int8)
+    sex[(xa == 0) | (xb == 0)] = NULL
+    out[SEX.name] = sex
+
+    same_space = frame.id_space[left] == frame.id_space[right]
+    ga, gb = frame.agency_id[left], frame.agency_id[right]
+    agency = np.where(ga == gb, 0, 1).astype(np.int8)
+    agency[~same_space | (ga == 0) | (gb == 0)] = NULL
+    out[AGENCY.name] = agency
+
+    za, zb = frame.zip[left], frame.zip[right]
+    zip_level = np.where(za == zb, 0, 2).astype(np.int8)
+    one_digit, transposed = _one_digit_and_transposition(za, zb, 5, (za > 0) & (zb > 0))
+    zip_level[one_digit | transposed] = 1
+    zip_level[(za == 0) | (zb == 0)] = NULL
+    out[ZIP.name] = zip_level
+
+
+def _plain_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
     n = left.size
     out: dict[str, np.ndarray] = {}
     vocab_size = len(frame.vocab.words)
@@ -228,12 +263,6 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     middle[~has] = NULL
     out[MIDDLE.name] = middle
 
-    sa, sb = frame.suffix[left], frame.suffix[right]
-    has = (sa != "") & (sb != "")
-    suffix = np.where(sa == sb, 0, 1).astype(np.int8)
-    suffix[~has] = NULL
-    out[SUFFIX.name] = suffix
-
     # -- date of birth
     da, db = frame.dob[left], frame.dob[right]
     approx = frame.dob_approx[left] | frame.dob_approx[right]
@@ -269,18 +298,6 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     ssn[~full & ~partial] = NULL
     out[SSN.name] = ssn
 
-    # -- sex and agency ID
-    xa, xb = frame.sex[left], frame.sex[right]
-    sex = np.where(xa == xb, 0, 1).astype(np.int8)
-    sex[(xa == 0) | (xb == 0)] = NULL
-    out[SEX.name] = sex
-
-    same_space = frame.id_space[left] == frame.id_space[right]
-    ga, gb = frame.agency_id[left], frame.agency_id[right]
-    agency = np.where(ga == gb, 0, 1).astype(np.int8)
-    agency[~same_space | (ga == 0) | (gb == 0)] = NULL
-    out[AGENCY.name] = agency
-
     # -- address and ZIP (people move: EM learns how little a different address says)
     aa, ab = frame.address_id[left], frame.address_id[right]
     has = (aa > 0) & (ab > 0)
@@ -290,19 +307,133 @@ def compare_pairs(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
         # Clerks split and join words ("BURNIE S TREET") and put the suburb first: compare without spaces,
         # and word sets in sorted order.
         xa, xb = frame.address[left[idx]], frame.address[right[idx]]
-        squeezed = _jaro_winkler(np.array([x.replace(" ", "") for x in xa], dtype=object),
-                                 np.array([x.replace(" ", "") for x in xb], dtype=object))
+        squeezed = _jaro_winkler(frame.address_squeezed[left[idx]], frame.address_squeezed[right[idx]])
         words = process.cpdist(xa, xb, scorer=fuzz.token_sort_ratio, workers=-1) / 100.0
         best = np.maximum(squeezed, words)
-        address[idx[best >= 0.75]] = 2
+        # "7 VILLA 5" in "7 INA GREGORY CIRCUIT VILLA 5", "123 MAIN ST" in "123 MAIN ST APT 4": the shorter
+        # address is, but for a slip, inside the other. Only where both have two words or more (a lone house
+        # number does not count) and start with the same word (the house number): that leaves few random pairs
+        # for the costlier scorer.
+        number = frame.address_number[left[idx]]
+        maybe = np.flatnonzero((number > 0) & (number == frame.address_number[right[idx]]))
+        held = np.zeros(idx.size, dtype=bool)
+        if maybe.size:
+            held[maybe] = process.cpdist(xa[maybe], xb[maybe], scorer=fuzz.token_set_ratio, workers=-1) >= 95
+        address[idx[best >= 0.75]] = 3
+        address[idx[held]] = 2
         address[idx[best >= 0.90]] = 1
     address[has & (aa == ab)] = 0
     address[~has] = NULL
     out[ADDRESS.name] = address
-    za, zb = frame.zip[left], frame.zip[right]
-    zip_level = np.where(za == zb, 0, 1).astype(np.int8)
-    zip_level[(za == 0) | (zb == 0)] = NULL
-    out[ZIP.name] = zip_level
+    return out
+
+
+def _any_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, whether a token of `a` (rows of codes, 0 = none) equals the token `b` (or one of its row at the
+    same position, when `b` has rows too)."""
+    if b.ndim == 1:
+        return ((a == b[:, None]) & (a > 0)).any(axis=1)
+    return ((a == b) & (a > 0)).any(axis=1)
+
+
+def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+    """The levels of HMAC-mode pairs: each fuzzy level becomes the equality of a token made for it (see
+    linkage/hashed.py). Levels no token can show (nickname; close spelling is approximated by the same Soundex
+    and first four letters) stay unused, so EM gives them nothing."""
+    n = left.size
+    out: dict[str, np.ndarray] = {}
+    t = frame.tokens
+    assert t is not None
+
+    def pair(field: str) -> tuple[np.ndarray, np.ndarray]:
+        return t[field][left], t[field][right]
+
+    fa, fb = frame.first_id[left], frame.first_id[right]
+    la, lb = frame.last_id[left], frame.last_id[right]
+    ma, mb = frame.middle_id[left], frame.middle_id[right]
+    fsa, fsb = frame.first_sound[left], frame.first_sound[right]
+    lsa, lsb = frame.last_sound[left], frame.last_sound[right]
+    fpa, fpb = pair("first_name_prefix")
+    lpa, lpb = pair("last_name_prefix")
+    swapped = (fa > 0) & (la > 0) & (fa == lb) & (la == fb) & (fa != la)
+    # Swapped with a slip in one name: one name across equal, the other across sounding alike.
+    swapped |= (fa > 0) & (la > 0) & (fb > 0) & (lb > 0) & (fa != fb) & (la != lb) & (
+        ((fa == lb) & (lsa == fsb) & (lsa > 0)) | ((la == fb) & (fsa == lsb) & (fsa > 0)))
+
+    first = np.full(n, FIRST.levels.index("different"), dtype=np.int8)
+    has = (fa > 0) & (fb > 0)
+    sound, prefix = (fsa == fsb) & (fsa > 0), (fpa == fpb) & (fpa > 0)
+    goes_by_middle = ((fa == mb) & (fa > 0)) | ((fb == ma) & (fb > 0))
+    first[has & (sound | prefix)] = 4
+    first[goes_by_middle] = 3
+    first[has & sound & prefix] = 2
+    first[has & (fa == fb)] = 0
+    first[~has & ~goes_by_middle] = NULL
+    first[swapped] = NULL
+    out[FIRST.name] = first
+
+    last = np.full(n, LAST.levels.index("different"), dtype=np.int8)
+    has = (la > 0) & (lb > 0)
+    sound, prefix = (lsa == lsb) & (lsa > 0), (lpa == lpb) & (lpa > 0)
+    pa1, pa2 = frame.last_part1[left], frame.last_part2[left]
+    pb1, pb2 = frame.last_part1[right], frame.last_part2[right]
+    part = has & (pa1 > 0) & (pb1 > 0) & ((pa1 == pb1) | (pa1 == pb2) | (pa2 == pb1) | (pa2 == pb2))
+    across = (fa > 0) & (la > 0) & (fb > 0) & (lb > 0) & ((fa == lb) | (la == fb)) & (fa != la) & (fb != lb)
+    last[has & across] = 5
+    last[has & (sound | prefix)] = 4
+    last[has & sound & prefix] = 3
+    last[part] = 2
+    last[swapped] = 1
+    last[has & (la == lb)] = 0
+    last[~has] = NULL
+    out[LAST.name] = last
+
+    middle = np.full(n, 2, dtype=np.int8)
+    has = (ma > 0) & (mb > 0)
+    ia, ib = pair("middle_initial")
+    middle[has & (ia == ib) & (ia > 0)] = 1
+    middle[has & (ma == mb)] = 0
+    middle[~has] = NULL
+    out[MIDDLE.name] = middle
+
+    da, db = frame.dob[left], frame.dob[right]
+    has = (da > 0) & (db > 0)
+    approx = frame.dob_approx[left] | frame.dob_approx[right]
+    dob = np.full(n, DOB.levels.index("different"), dtype=np.int8)
+    mda, mdb = pair("dob_month_day")
+    yma, ymb = pair("dob_year_month")
+    sa, sb = pair("dob_swapped")
+    na, nb = pair("dob_next_year")
+    dra, drb = pair("dob_drops")
+    dob[has & (mda == mdb) & (mda > 0)] = 5
+    dob[has & (yma == ymb) & (yma > 0)] = 4  # same month: "within a month", as near as tokens can tell
+    dob[has & _any_equal(dra, drb)] = 3
+    dob[has & (((na == db) & (na > 0)) | ((nb == da) & (nb > 0)))] = 2
+    dob[has & (((sa == db) & (sa > 0)) | ((sb == da) & (sb > 0)))] = 1
+    dob[has & (da == db)] = 0
+    ya, yb = frame.year_code[left], frame.year_code[right]  # type: ignore[index]
+    dob[has & approx] = np.where(ya == yb, 6, 7)[has & approx]
+    dob[~has] = NULL
+    out[DOB.name] = dob
+
+    a, b = frame.ssn[left], frame.ssn[right]
+    full = (a > 0) & (b > 0)
+    ssn = np.full(n, SSN.levels.index("different"), dtype=np.int8)
+    swa, swb = pair("ssn_swaps")
+    sda, sdb = pair("ssn_drops")
+    ssn[full & _any_equal(sda, sdb)] = 3
+    ssn[full & (_any_equal(swa, b) | _any_equal(swb, a))] = 1
+    ssn[full & (a == b)] = 0
+    l4a, l4b = frame.ssn_last4[left], frame.ssn_last4[right]
+    partial = ~full & (l4a > 0) & (l4b > 0)
+    ssn[partial] = np.where(l4a == l4b, 2, 4)[partial]
+    ssn[~full & ~partial] = NULL
+    out[SSN.name] = ssn
+
+    aa, ab = frame.address_id[left], frame.address_id[right]
+    address = np.where(aa == ab, 0, ADDRESS.levels.index("different")).astype(np.int8)
+    address[(aa == 0) | (ab == 0)] = NULL
+    out[ADDRESS.name] = address
     return out
 
 

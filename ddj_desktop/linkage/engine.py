@@ -42,6 +42,9 @@ class LinkSettings:
     # clearly different DOB. Where more do (a source that keys DOBs badly, aliases given at booking), a different
     # DOB is ordinary noise and the match weight alone decides.
     dob_conflict_max_m: float = 0.02
+    # HMAC mode (linkage/hashed.py): link on keyed tokens of the identifiers, made with the store's linkage key.
+    # On by itself when the store holds hashed records (an agency that sends only hashes).
+    hashed: bool = False
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -165,7 +168,8 @@ def link_frame(
     lap("scoring")
 
     progress.update(0.75, "Clustering")
-    check_dob = dob_is_reliable(model, settings)
+    # In HMAC mode DOBs are tokens: how far apart two are is unknown, so the match weight alone decides.
+    check_dob = dob_is_reliable(model, settings) and not frame.hashed
     link = probabilities >= settings.link_threshold
     clusters = cluster(frame, left[link], right[link], weights[link], must_link=must_link, cannot_link=cannot_link,
                        check_dob=check_dob)

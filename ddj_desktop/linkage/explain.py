@@ -14,7 +14,7 @@ from ddj_desktop.linkage import compare
 from ddj_desktop.linkage.engine import LinkSettings, exact_identity, term_frequencies
 from ddj_desktop.linkage.frame import Frame, IdentityRow, build_frame
 from ddj_desktop.linkage.model import Model, probability
-from ddj_desktop.linkage.run import RecordRef, pair_id
+from ddj_desktop.linkage.run import RecordRef, hashed_tokens, pair_id, record_tokens
 from ddj_desktop.store.models import LinkRun, Pair, Record, Source
 
 MAX_PERSON_PROFILES = 300
@@ -110,8 +110,29 @@ def _store_frequencies(session: Session, frame: Frame) -> None:
         setattr(frame, target, values)
 
 
+def _frame(session: Session, rows: list[IdentityRow], settings: LinkSettings) -> Frame:
+    """The rows as the run compared them: plain, or (HMAC mode) by their keyed tokens."""
+    if not settings.hashed:
+        frame = build_frame(rows, settings.id_namespaces)
+        _store_frequencies(session, frame)
+        return frame
+    tokens = record_tokens(session, rows, hashed_tokens(session, [r.id for r in rows]))
+    # Term frequencies of tokens are the run's alone (the store cannot count a token): weights are shown
+    # without that adjustment.
+    return build_frame(rows, settings.id_namespaces, tokens=tokens)
+
+
+_HASHED_FIELDS = {"first_name": "first_id", "last_name": "last_id", "middle_name": "middle_id", "dob": "dob",
+                  "ssn": "ssn", "address": "address_id"}
+
+
 def _describe(frame: Frame, p: int, comparison: compare.Comparison) -> str:
     name = comparison.name
+    if frame.hashed and name in _HASHED_FIELDS:
+        column = getattr(frame, _HASHED_FIELDS[name])
+        if name == "ssn" and column[p] <= 0:
+            return "(hashed last four)" if frame.ssn_last4[p] > 0 else ""
+        return "(hashed)" if column[p] > 0 else ""
     if name == "first_name":
         return frame.first[p]
     if name == "last_name":
@@ -139,7 +160,7 @@ def _describe(frame: Frame, p: int, comparison: compare.Comparison) -> str:
 
 def _score(model: Model, frame: Frame, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     levels = compare.level_matrix(compare.compare_pairs(frame, left, right), model.comparisons)
-    weights = model.weight_columns(levels, term_frequencies(frame, left, right))
+    weights = model.weight_columns(levels, None if frame.hashed else term_frequencies(frame, left, right))
     return levels, weights
 
 
@@ -149,8 +170,7 @@ def explain_pair(session: Session, a: RecordRef, b: RecordRef) -> PairExplanatio
     model = Model.from_json(run.model)
     settings = LinkSettings(**{k: v for k, v in run.settings.items() if k in LinkSettings.__dataclass_fields__})
     row_a, row_b = _find(session, a), _find(session, b)
-    frame = build_frame([row_a, row_b], settings.id_namespaces)
-    _store_frequencies(session, frame)
+    frame = _frame(session, [row_a, row_b], settings)
     pa = int(frame.record_profile[0 if row_a.id < row_b.id else 1])
     pb = int(frame.record_profile[1 if row_a.id < row_b.id else 0])
     # Records with the same source and identical identity are one profile: the link run never weighs them (they
@@ -193,8 +213,7 @@ def explain_person(session: Session, person_id: int) -> PersonExplanation:
     rows = _identity_rows(session, Record.person_id == person_id)
     if not rows:
         raise DdjError(f"There is no person {person_id}.")
-    frame = build_frame(rows, settings.id_namespaces)
-    _store_frequencies(session, frame)
+    frame = _frame(session, rows, settings)
     n = min(frame.profiles, MAX_PERSON_PROFILES)
     records = [((r.source, r.source_key), _one_line(r)) for r in sorted(rows, key=lambda r: r.id)]
     if n < 2:

@@ -11,8 +11,8 @@ then follows its profile.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +26,9 @@ IDENTITY_COLUMNS = (
 
 SEX_CODES = {"female": 1, "male": 2}
 _EPOCH = dt.date(1800, 1, 1).toordinal()
+# House number and the start of the street name ("12 FUHRMAN SREET" and "12 FUHRMANS TREET": 12FUHRMA): a
+# blocking key that survives a slip later in the address and words split or joined by a clerk.
+ADDRESS_START = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +121,24 @@ class Frame:
     id_space: np.ndarray  # int64 code of the ID namespace: the source, or a group of sources that share IDs
     address: np.ndarray  # object: street address ('' = missing)
     address_id: np.ndarray  # int64 code of the address, 0 = missing
+    address_start: np.ndarray  # int64 code of the address's first ADDRESS_START letters without spaces (blocking)
+    address_squeezed: np.ndarray  # object: the address without spaces
+    address_number: np.ndarray  # int64 code of the address's first word (house number), 0 = a one-word address
     zip: np.ndarray  # int64 ZIP / postcode digits, 0 = missing
     first_record: np.ndarray  # int64: index (into the record arrays) of each profile's earliest record
     size: np.ndarray  # int64: records per profile
     first_freq: np.ndarray  # float64: share of records with this first name (term frequency)
     last_freq: np.ndarray
     address_freq: np.ndarray
+    # HMAC mode (see linkage/hashed.py): the name, DOB, SSN, address and agency-ID columns above hold codes of
+    # keyed tokens, not values; `tokens` holds the codes of the other tokens (TOKEN_FIELDS: one column each, or
+    # one row of several per profile) and `year_code` the birth year's. None in plain mode.
+    tokens: dict[str, np.ndarray] | None = None
+    year_code: np.ndarray | None = None
+
+    @property
+    def hashed(self) -> bool:
+        return self.tokens is not None
 
     @property
     def profiles(self) -> int:
@@ -135,18 +150,28 @@ class Frame:
 
     @property
     def dob_year(self) -> np.ndarray:
-        return self.dob // 10000
+        return self.year_code if self.year_code is not None else self.dob // 10000
 
 
 def build_frame(
-    rows: Sequence[IdentityRow] | Sequence[tuple], id_namespaces: Iterable[Iterable[str]] = ()
+    rows: Sequence[IdentityRow] | Sequence[tuple], id_namespaces: Iterable[Iterable[str]] = (),
+    tokens: Mapping[int, Mapping[str, str]] | None = None,
 ) -> Frame:
     """A Frame of `rows` (IdentityRow or tuples in IDENTITY_COLUMNS order), records sorted by ID.
 
     `id_namespaces`: groups of sources whose agency person IDs are one namespace (two hospitals of one health
-    system sharing MRNs); elsewhere an agency person ID means something only within its own source."""
+    system sharing MRNs); elsewhere an agency person ID means something only within its own source.
+    `tokens`: HMAC mode, every record's tokens by record ID (hashed.TOKEN_FIELDS); the rows' plain identity
+    values are then not used at all."""
     space_of = {source: "\x1e".join(sorted(group)) for group in id_namespaces for source in group}
     rows = sorted((r if isinstance(r, IdentityRow) else IdentityRow(*r) for r in rows), key=lambda r: r.id)
+    row_tokens: list[Mapping[str, str]] = []
+    if tokens is not None:
+        row_tokens = [tokens[r.id] for r in rows]
+        rows = [replace(r, first_name=t["first_name"] or None, middle_name=t["middle_name"] or None,
+                        last_name=t["last_name"] or None, dob=None, ssn=None, ssn_last4=None,
+                        address=t["address"] or None, agency_person_id=t["agency_person_id"] or None)
+                for r, t in zip(rows, row_tokens, strict=True)]
     profile_of: dict[tuple, int] = {}
     record_profile = np.empty(len(rows), dtype=np.int64)
     reps: list[IdentityRow] = []
@@ -155,6 +180,8 @@ def build_frame(
         approx = r.dob_quality == "partial"
         key = (r.source, r.agency_person_id, r.first_name, r.middle_name, r.last_name, r.name_suffix, r.dob, approx,
                r.ssn, r.ssn_last4, r.sex, r.address)  # fmt: skip
+        if row_tokens:
+            key += tuple(row_tokens[i].values())
         p = profile_of.get(key)
         if p is None:
             p = profile_of[key] = len(reps)
@@ -210,6 +237,9 @@ def build_frame(
         id_space=spaces.codes(space),
         address=address,
         address_id=addresses.codes(address),
+        address_start=Vocabulary().codes(_address_start(a) for a in address),
+        address_squeezed=np.array([a.replace(" ", "") for a in address], dtype=object),
+        address_number=Vocabulary().codes(a.split(" ", 1)[0] if " " in a else None for a in address),
         zip=np.fromiter((_zip_code(r.zip) for r in reps), dtype=np.int64, count=n),
         first_record=np.array(first_record, dtype=np.int64),
         size=np.bincount(record_profile, minlength=n).astype(np.int64),
@@ -220,7 +250,49 @@ def build_frame(
     frame.first_freq = _term_frequency(frame.first_id, frame.size)
     frame.last_freq = _term_frequency(frame.last_id, frame.size)
     frame.address_freq = _term_frequency(frame.address_id, frame.size)
+    if row_tokens:
+        _use_tokens(frame, [row_tokens[i] for i in first_record], [r.dob_quality == "partial" for r in reps])
     return frame
+
+
+def _use_tokens(frame: Frame, tokens: list[Mapping[str, str]], approx: list[bool]) -> None:
+    """Fill the columns of an HMAC-mode frame from each profile's tokens (see Frame.tokens)."""
+    from ddj_desktop.linkage.hashed import MULTI, TOKEN_FIELDS
+
+    n, vocab = len(tokens), frame.vocab
+
+    def column(field: str) -> np.ndarray:
+        return vocab.codes(t[field] or None for t in tokens)
+
+    def multi(field: str) -> np.ndarray:
+        width = MULTI[field]
+        out = np.zeros((n, width), dtype=np.int64)
+        for p, t in enumerate(tokens):
+            if t[field]:
+                codes = [vocab.code(x) for x in t[field].split()[:width]]
+                out[p, :len(codes)] = codes
+        return out
+
+    found = {f: (multi(f) if f in MULTI else column(f)) for f in TOKEN_FIELDS}
+    frame.tokens = found
+    frame.first_sound, frame.last_sound = found["first_name_sound"], found["last_name_sound"]
+    parts = found["last_name_parts"]
+    frame.last_part1, frame.last_part2 = parts[:, 0], parts[:, 1]
+    zeros = np.zeros(n, dtype=np.int32)
+    frame.first_initial, frame.middle_initial, frame.last_initial = zeros, zeros.copy(), zeros.copy()
+    frame.dob = found["dob"]
+    frame.dob_days = np.zeros(n, dtype=np.int64)
+    frame.dob_approx = np.array(approx, dtype=bool) & (frame.dob > 0)
+    frame.year_code = found["dob_year"]
+    frame.ssn = np.where(found["ssn"] > 0, found["ssn"], -1)
+    frame.ssn_last4 = np.where(found["ssn_last4"] > 0, found["ssn_last4"], -1)
+    frame.address_start = np.zeros(n, dtype=np.int64)
+    frame.address_number = np.zeros(n, dtype=np.int64)
+
+
+def _address_start(address: str) -> str | None:
+    squeezed = address.replace(" ", "")
+    return squeezed[:ADDRESS_START] if len(squeezed) >= ADDRESS_START else None
 
 
 def _zip_code(text: str | None) -> int:

@@ -16,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ddj_desktop.errors import DdjError
 from ddj_desktop.linkage.compare import COMPARISONS, Comparison
+
+
+class ModelOutdated(DdjError):
+    """A stored model whose comparison levels are not those of this version."""
 
 # A level that no random pair shows (u would be 0) or that EM never sees gets this much weight of evidence.
 PSEUDO_COUNT = 1.0
@@ -190,6 +195,12 @@ class Model:
     def from_json(cls, data: dict[str, Any]) -> Model:
         names = set(data["m"])
         comparisons = tuple(c for c in COMPARISONS if c.name in names)
+        levels = data.get("levels", {})
+        if any(len(levels.get(c.name, c.levels)) != len(c.levels) or len(data["m"][c.name]) != len(c.levels)
+               for c in comparisons):
+            raise ModelOutdated(
+                "The last link run was made by an earlier version of the linkage, whose comparisons differ.",
+                hint="Run Link again (reviewer decisions are kept); then try this again.")
         return cls(m={k: list(v) for k, v in data["m"].items()}, u={k: list(v) for k, v in data["u"].items()},
                    prior=float(data["prior"]), comparisons=comparisons, history=list(data.get("history", [])))
 

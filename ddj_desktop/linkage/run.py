@@ -11,19 +11,22 @@ holding the earliest record. Merges and splits of persons that existed at the pr
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ddj_desktop.errors import DdjError
+from ddj_desktop.linkage import hashed
 from ddj_desktop.linkage.engine import LinkOutcome, LinkSettings, link_frame, term_frequencies
-from ddj_desktop.linkage.frame import Frame, build_frame
+from ddj_desktop.linkage.frame import Frame, IdentityRow, build_frame
 from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
-from ddj_desktop.store.models import LinkRun, Pair, Person, PersonChange, Record, Source
+from ddj_desktop.store.models import LinkRun, Pair, Person, PersonChange, Record, Setting, Source
 
 RecordRef = tuple[str, str]  # (source name, source key)
 REVIEW, SETTLED = "review", "settled"
@@ -59,8 +62,9 @@ def pair_id(a: RecordRef, b: RecordRef) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def read_frame(session: Session, id_namespaces: Iterable[Iterable[str]] = ()) -> Frame:
-    """Every record's identity from the store, as a Frame (`id_namespaces`: see LinkSettings)."""
+def read_frame(session: Session, id_namespaces: Iterable[Iterable[str]] = (), hashed: bool = False) -> Frame:
+    """Every record's identity from the store, as a Frame (`id_namespaces`: see LinkSettings). In HMAC mode
+    (`hashed`, or whenever the store holds hashed records) every record is linked on its keyed tokens."""
     statement = select(
         Record.id, Source.name, Record.source_key, Record.agency_person_id, Record.first_name, Record.middle_name,
         Record.last_name, Record.name_suffix, Record.dob, Record.dob_quality, Record.ssn, Record.ssn_last4,
@@ -69,7 +73,57 @@ def read_frame(session: Session, id_namespaces: Iterable[Iterable[str]] = ()) ->
     # Plain tuples from the driver: ORM rows cost more than the read itself at a million records.
     sql = str(statement.compile(session.get_bind()))
     rows = session.connection().exec_driver_sql(sql).fetchall()
-    return build_frame(rows, id_namespaces)
+    from_agency = hashed_tokens(session)
+    if not hashed and not from_agency:
+        return build_frame(rows, id_namespaces)
+    return build_frame(rows, id_namespaces, tokens=record_tokens(session, rows, from_agency))
+
+
+def hashed_tokens(session: Session, record_ids: Iterable[int] | None = None) -> dict[int, dict[str, str]]:
+    """The tokens of hashed records (those with `hmac_*` attributes and no plain name, DOB or SSN), by record ID;
+    only of `record_ids` when given."""
+    where = ("first_name IS NULL AND last_name IS NULL AND dob IS NULL AND ssn IS NULL AND ssn_last4 IS NULL "
+             f"AND attributes LIKE '%\"{hashed.COLUMN_PREFIX}%'")
+    if record_ids is not None:
+        ids = [int(i) for i in record_ids]
+        if not ids:
+            return {}
+        where += f" AND id IN ({', '.join(map(str, ids))})"
+    found = {}
+    for rid, attributes in session.connection().exec_driver_sql(
+            f"SELECT id, attributes FROM {Record.__tablename__} WHERE {where}"):
+        tokens = hashed.tokens_from_attributes(json.loads(attributes) if isinstance(attributes, str) else attributes)
+        if tokens is not None:
+            found[int(rid)] = tokens
+    return found
+
+
+def linkage_key(session: Session) -> bytes:
+    """The store's HMAC linkage key; a clear error when the county has not given one."""
+    setting = session.get(Setting, hashed.KEY_SETTING)
+    if setting is None or not setting.value.get("key"):
+        raise DdjError(
+            "This store links in HMAC mode (it holds hashed records, or hashed linkage is switched on), but it has "
+            "no linkage key.", hint="An administrator loads the county's key file: `ddj-desktop hmac-key load STORE "
+            "KEYFILE` (the key the agencies hashed with).")
+    return hashed.parse_key(setting.value["key"])
+
+
+def record_tokens(session: Session, rows: Sequence[Any], from_agency: dict[int, dict[str, str]]
+                  ) -> dict[int, dict[str, str]]:
+    """Every row's tokens: a hashed record's own, a plain record's made with the store's key."""
+    hasher = hashed.Hasher(linkage_key(session))
+    out: dict[int, dict[str, str]] = {}
+    for r in rows:
+        r = r if isinstance(r, IdentityRow) else IdentityRow(*r)
+        tokens = hasher.tokens(first_name=r.first_name, middle_name=r.middle_name, last_name=r.last_name, dob=r.dob,
+                               ssn=r.ssn, ssn_last4=r.ssn_last4, address=r.address,
+                               agency_person_id=r.agency_person_id)
+        own = from_agency.get(r.id)
+        if own is not None:
+            tokens.update({k: v for k, v in own.items() if v})
+        out[r.id] = tokens
+    return out
 
 
 def _profile_pairs(frame: Frame, refs: Iterable[tuple[RecordRef, RecordRef]]) -> list[tuple[int, int]]:
@@ -169,7 +223,9 @@ def link_store(
     # over the file, and every cache miss is a page decrypted again.
     cache_size = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
     session.connection().exec_driver_sql(f"PRAGMA cache_size = -{LINK_CACHE_KIB}")
-    frame = read_frame(session, settings.id_namespaces)
+    frame = read_frame(session, settings.id_namespaces, settings.hashed)
+    if frame.hashed and not settings.hashed:
+        settings = replace(settings, hashed=True)  # the run says so: explanations compare tokens too
     reading = time.perf_counter() - started
     check_cancelled(progress)
     cannot = _profile_pairs(frame, list(cannot_link))

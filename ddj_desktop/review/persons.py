@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from ddj_desktop.errors import DdjError
 from ddj_desktop.linkage.engine import LinkSettings, exact_identity, link_frame
-from ddj_desktop.linkage.explain import _identity_rows, _score, _store_frequencies
-from ddj_desktop.linkage.frame import build_frame
+from ddj_desktop.linkage.explain import _frame, _identity_rows, _score
 from ddj_desktop.linkage.model import Model, probability
 from ddj_desktop.linkage.run import RecordRef, _profile_pairs, assign_person_ids
 from ddj_desktop.store.models import LinkRun, Person, Record
@@ -50,8 +49,7 @@ def recluster(
     rows = _identity_rows(session, Record.person_id.in_(ids))
     if len(rows) < 2:
         return []
-    frame = build_frame(rows)
-    _store_frequencies(session, frame)
+    frame = _frame(session, rows, run_settings(run))  # plain or HMAC mode, as the run linked
     outcome = link_frame(frame, run_settings(run), model=Model.from_json(run.model),
                          must_link=_profile_pairs(frame, must), cannot_link=_profile_pairs(frame, cannot))
     labels = outcome.labels[frame.record_profile]
@@ -132,8 +130,7 @@ def person_review(session: Session, person_id: int, *, details: bool = False) ->
         return review
     settings = run_settings(run)
     model = Model.from_json(run.model)
-    frame = build_frame(rows)
-    _store_frequencies(session, frame)
+    frame = _frame(session, rows, settings)
     n = frame.profiles
     if n < 3:
         return review

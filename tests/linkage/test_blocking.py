@@ -34,3 +34,18 @@ def test_small_blocks_pair_out_in_full_and_missing_keys_never_pair():
     keys = np.array([3, 3, 3, -1, -1, 8])
     a, b = blocking.block_pairs(keys, np.arange(6), max_block=100, window=1)
     assert sorted(zip(a.tolist(), b.tolist())) == [(0, 1), (0, 2), (1, 2)]
+
+
+def test_records_without_a_dob_meet_on_address_start_or_zip_and_name_sounds():
+    frame = build_frame([
+        row(first_name="MADELINE", last_name="MASON", address="54 HOSEASON STREET", zip="48810"),
+        row(first_name="MASNO", last_name="MADELINE", address="54 HOSEASONSTREET LAKEFRONT", zip="48180"),
+        row(first_name="NICHOLAS", last_name="DONALDSON", zip="41040"),
+        row(first_name="NCIHOLAS", last_name="DONALWSON", zip="41040"),
+        row(first_name="ANA", last_name="RUIZ", zip="99999"),
+    ])  # fmt: skip
+    found = blocking.candidate_pairs(frame)
+    pairs = set(zip(found.left.tolist(), found.right.tolist()))
+    assert (0, 1) in pairs and found.per_rule["address_start"] == 1, "house number and street start alike"
+    assert (2, 3) in pairs and found.per_rule["zip_initials"] == 1, "both names changed their sound"
+    assert not {p for p in pairs if 4 in p}

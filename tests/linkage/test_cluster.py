@@ -127,3 +127,24 @@ def test_twins_stay_apart_even_when_one_twin_has_a_record_with_the_names_swapped
     ])  # fmt: skip
     labels = _cluster(frame, [(0, 1, 30.0), (2, 3, 30.0), (0, 2, 20.0)])
     assert labels[0] == labels[1] != labels[2] == labels[3]
+
+
+def test_records_under_two_unrelated_first_names_once_each_are_not_taken_for_twins():
+    """A first name keyed wrong once (CONNOR / OLIVIA SHEPHERD, same DOB and address) is no twin: twins are each
+    known under their own first name on two records or more."""
+    frame = build_frame([
+        row(first_name="CONNOR", last_name="SHEPHERD", dob="1932-09-07"),
+        row(first_name="STILRING", last_name="SHEPHERD", dob="1932-09-07", source="ed"),
+        row(first_name="OLIVIA", last_name="SHEPHERD", dob="1932-09-07", source="ems"),
+        row(first_name="OLIVIA", last_name="SHEPHERD", dob="1932-09-07", source="bh"),
+    ])  # fmt: skip
+    labels = _cluster(frame, [(0, 1, 30.0), (2, 3, 30.0), (0, 2, 20.0)])
+    assert len(set(labels)) == 1
+    twins = build_frame([
+        row(first_name="CONNOR", last_name="SHEPHERD", dob="1932-09-07"),
+        row(first_name="CONNOR", last_name="SHEPHERD", dob="1932-09-07", source="ed"),
+        row(first_name="OLIVIA", last_name="SHEPHERD", dob="1932-09-07", source="ems"),
+        row(first_name="OLIVIA", last_name="SHEPHERD", dob="1932-09-07", source="bh"),
+    ])  # fmt: skip
+    labels = _cluster(twins, [(0, 1, 30.0), (2, 3, 30.0), (0, 2, 20.0)])
+    assert labels[0] == labels[1] != labels[2] == labels[3]

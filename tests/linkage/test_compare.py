@@ -119,8 +119,14 @@ def test_address_and_zip():
 
     found = pair({"address": "12 Elm St", "zip": "80521"}, {"address": "12  ELM ST", "zip": "80521"})
     assert found["address"] == "same address" and found["zip"] == "same"
-    found = pair({"address": "12 Elm Street", "zip": "80521"}, {"address": "12 Elm St", "zip": "80525"})
+    found = pair({"address": "12 Elm Street", "zip": "80521"}, {"address": "12 Elm St", "zip": "80634"})
     assert found["address"].startswith("close") and found["zip"] == "different"
+    assert pair({"zip": "80521"}, {"zip": "80525"})["zip"].startswith("one digit differs")
+    assert pair({"zip": "80521"}, {"zip": "80512"})["zip"].startswith("one digit differs or two adjacent")
+    found = pair({"address": "123 Main St"}, {"address": "123 Main St Apt 4 Fort Collins"})
+    assert found["address"].startswith("one holds the other's words"), "a unit and a town left off"
+    assert pair({"address": "12"}, {"address": "12 Elm St"})["address"] != "one holds the other's words", \
+        "a lone house number is not an address held in another"
     assert pair({"address": "8 Cockcroft Ave Allunga"}, {"address": "8 Allunga Cockcroft Ave"})["address"].startswith(
         "close"), "the same words in another order"
     assert pair({"address": "12 Elm St"}, {"address": "901 Main Ave"})["address"] == "different"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ddj_desktop.linkage import compare
-from ddj_desktop.linkage.model import Model
+from ddj_desktop.linkage.model import Model, ModelOutdated
 
 
 def _simulate(rng, n, m, comps):
@@ -64,3 +65,21 @@ def test_different_dobs_are_refused_only_where_the_data_shows_dobs_to_be_reliabl
     settings = LinkSettings()
     assert dob_is_reliable(reliable, settings) and not dob_is_reliable(noisy, settings)
     assert dob_is_reliable(noisy, LinkSettings(dob_conflict_max_m=0.2))
+
+
+def test_a_model_stored_by_a_version_with_other_levels_is_refused_with_what_to_do():
+    model = Model.from_json(_stored_model())
+    data = model.to_json()
+    data["m"]["zip"] = data["m"]["zip"][:2]  # an earlier version: ZIP had two levels
+    data["u"]["zip"] = data["u"]["zip"][:2]
+    data["levels"]["zip"] = ["same", "different"]
+    with pytest.raises(ModelOutdated, match="earlier version") as caught:
+        Model.from_json(data)
+    assert "Run Link again" in str(caught.value)
+
+
+def _stored_model() -> dict:
+    from ddj_desktop.linkage.compare import COMPARISONS
+    return {"prior": 0.01, "m": {c.name: [1 / len(c.levels)] * len(c.levels) for c in COMPARISONS},
+            "u": {c.name: [1 / len(c.levels)] * len(c.levels) for c in COMPARISONS},
+            "levels": {c.name: list(c.levels) for c in COMPARISONS}}

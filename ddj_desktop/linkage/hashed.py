@@ -1,0 +1,153 @@
+"""HMAC mode: linking on keyed hashes of identifiers (DOMAIN.md, governance, "Hashed matching").
+
+An agency that may not send names, DOBs or SSNs sends, per record, keyed hashes (HMAC-SHA256 with a secret key
+the county holds under the MOU) of its normalized identifiers and of the parts and variants fuzzy matching needs
+(as the California Policy Lab's hashed linkage does: name prefixes and Soundex, DOB parts, SSN variants). No
+comparison can be fuzzy on a hash, so each fuzzy level of the plain comparisons is replaced by the equality of a
+token built for it:
+
+- names (first, middle, last and each part of a double surname) hash as one kind, so a first name can equal a
+  last name (first and last swapped); plus Soundex, the first four letters, the middle initial;
+- DOB: the date, the date with day and month swapped, the date one year on, year, year+month, month+day, and the
+  date with each of its eight digits left out in turn (one digit differs);
+- SSN: the number, its last four, the number with each pair of adjacent digits swapped (a transposition) and with
+  each digit left out in turn (one digit differs: siblings);
+- address and agency person ID: the normalized value.
+
+Sex, ZIP, name suffix and the data-quality codes are not identifiers and stay plain. Unsalted hashes of SSNs or
+DOBs can be brute-forced; a keyed HMAC cannot without the key. In a store with any hashed records, every record
+(the county's own plain ones too) is linked on these tokens, made from the store's key, so all records are
+compared alike. Tokens are hex (80 bits each: collisions are negligible at millions of records).
+
+A hashed export is a CSV whose identity columns are `hmac_<token>` (TOKEN_FIELDS; several tokens in one cell are
+separated by spaces) beside the usual row key and event columns; the importer keeps them as attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from ddj_desktop.errors import DdjError
+from ddj_desktop.linkage import names
+
+COLUMN_PREFIX = "hmac_"
+KEY_SETTING = "linkage_hmac_key"
+TOKEN_HEX = 20  # 80 bits
+KEY_BYTES = 32
+# The tokens of one record, by column (without COLUMN_PREFIX). Multi-token cells hold space-separated tokens.
+TOKEN_FIELDS: tuple[str, ...] = (
+    "first_name", "first_name_sound", "first_name_prefix", "middle_name", "middle_initial",
+    "last_name", "last_name_sound", "last_name_prefix", "last_name_parts",
+    "dob", "dob_swapped", "dob_next_year", "dob_year", "dob_year_month", "dob_month_day", "dob_drops",
+    "ssn", "ssn_last4", "ssn_swaps", "ssn_drops", "address", "agency_person_id",
+)  # fmt: skip
+MULTI = {"last_name_parts": 2, "dob_drops": 8, "ssn_swaps": 8, "ssn_drops": 9}
+
+
+class LinkageKeyError(DdjError):
+    """The HMAC key is missing or malformed."""
+
+
+def new_key() -> str:
+    """A new random key, as the hex text a county keeps (and gives agencies under the MOU)."""
+    return secrets.token_hex(KEY_BYTES)
+
+
+def parse_key(text: str) -> bytes:
+    """The key bytes of key text (hex, 32 bytes or more); a clear error otherwise."""
+    cleaned = "".join(text.split())
+    try:
+        key = bytes.fromhex(cleaned)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise LinkageKeyError("That is not a linkage key: expected at least 32 hexadecimal digits.",
+                        hint="Use the key file made by `ddj-desktop hmac-key new`, unchanged.")
+    return key
+
+
+class Hasher:
+    """Keyed tokens of normalized identity values (cached: a county repeats the same names and dates)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def token(self, kind: str, value: str) -> str:
+        found = self._cache.get((kind, value))
+        if found is None:
+            digest = hmac.new(self._key, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+            found = self._cache[(kind, value)] = digest[:TOKEN_HEX]
+        return found
+
+    def tokens(
+        self, *, first_name: str | None = None, middle_name: str | None = None, last_name: str | None = None,
+        dob: str | None = None, ssn: str | None = None, ssn_last4: str | None = None, address: str | None = None,
+        agency_person_id: str | None = None,
+    ) -> dict[str, str]:
+        """The TOKEN_FIELDS of one record's normalized identity ('' where a value is missing)."""
+        t = self.token
+        out = dict.fromkeys(TOKEN_FIELDS, "")
+        for field, value in (("first_name", first_name), ("last_name", last_name)):
+            if value:
+                out[field] = t("name", value)
+                if sound := names.soundex(value):
+                    out[f"{field}_sound"] = t("sound", sound)
+                out[f"{field}_prefix"] = t("prefix", value[:4])
+        if last_name:
+            parts = names.surname_parts(last_name)
+            out["last_name_parts"] = " ".join(t("name", p) for p in (parts[0], parts[-1]))
+        if middle_name:
+            out["middle_name"] = t("name", middle_name)
+            out["middle_initial"] = t("initial", middle_name[0])
+        day = _date(dob)
+        if day is not None:
+            iso = day.isoformat()
+            out["dob"] = t("dob", iso)
+            swapped = _date(f"{day.year:04d}-{day.day:02d}-{day.month:02d}")
+            if swapped is not None and swapped != day:
+                out["dob_swapped"] = t("dob", swapped.isoformat())
+            later = _date(f"{day.year + 1:04d}-{day.month:02d}-{day.day:02d}")
+            if later is not None:
+                out["dob_next_year"] = t("dob", later.isoformat())
+            out["dob_year"] = t("year", iso[:4])
+            out["dob_year_month"] = t("year_month", iso[:7])
+            out["dob_month_day"] = t("month_day", iso[5:])
+            digits = iso.replace("-", "")
+            out["dob_drops"] = " ".join(t(f"dob_drop{i}", digits[:i] + digits[i + 1:]) for i in range(8))
+        if ssn and len(ssn) == 9 and ssn.isdigit():
+            out["ssn"] = t("ssn", ssn)
+            out["ssn_swaps"] = " ".join(t("ssn", ssn[:i] + ssn[i + 1] + ssn[i] + ssn[i + 2:]) for i in range(8))
+            out["ssn_drops"] = " ".join(t(f"ssn_drop{i}", ssn[:i] + ssn[i + 1:]) for i in range(9))
+            ssn_last4 = ssn[-4:]
+        if ssn_last4 and len(ssn_last4) == 4 and ssn_last4.isdigit():
+            out["ssn_last4"] = t("last4", ssn_last4)
+        if address:
+            out["address"] = t("address", " ".join(address.upper().split()))
+        if agency_person_id:
+            out["agency_person_id"] = t("agency", agency_person_id)
+        return out
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def tokens_from_attributes(attributes: dict) -> dict[str, str] | None:
+    """The tokens a hashed record's attributes hold (from its `hmac_*` columns), None when it holds none."""
+    lowered = {str(k).strip().lower(): v for k, v in attributes.items()}
+    found = {f: str(lowered.get(COLUMN_PREFIX + f) or "").strip().lower() for f in TOKEN_FIELDS}
+    return found if any(found.values()) else None
+
+
+def has_tokens(columns: Iterable[str]) -> bool:
+    return any(c.startswith(COLUMN_PREFIX) and c[len(COLUMN_PREFIX):] in TOKEN_FIELDS for c in columns)
