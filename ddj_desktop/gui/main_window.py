@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
 
+        self._lock_pending = False
         self.idle_lock = IdleLock(self.lock, 0 if demo else settings.idle_minutes(), self)
         app = QApplication.instance()
         if app is not None:
@@ -186,12 +187,23 @@ class MainWindow(QMainWindow):
 
     # -- locking -------------------------------------------------------------------------------------------
     def lock(self) -> None:
-        """Close the store and ask for the passphrase again; quits if the user cancels."""
+        """Close the store and ask for the passphrase again; quits if the user cancels.
+
+        Lookups still running (Home's look for pairs to review, a search) are dropped and the window locks at once.
+        A change to the store that is running (an import, a link run) is never cut off: the status line says the
+        window locks when it ends, and it does."""
         if self.workspace is None:
             return
-        if self.workers.busy():
-            self.idle_lock.restart()  # never lock under running work; try again later
+        writing = self.workers.writing()
+        if writing:
+            job = writing[0]
+            if not self._lock_pending:
+                self._lock_pending = True
+                job.ended.connect(self._lock_after_work)
+            self.status(f"The window locks when \u201c{job.title}\u201d ends (a change to the store is never cut off).")
             return
+        for job in list(self.workers.jobs):
+            job.discard()  # its answer would be shown to whoever unlocks next: drop it
         path = self.workspace.path
         self.workspace.close()
         self.workspace = None
@@ -201,6 +213,13 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _: self._unlocked(dialog))
         dialog.open()
         self.unlock_dialog = dialog
+
+    def _lock_after_work(self) -> None:
+        def lock() -> None:
+            self._lock_pending = False
+            self.lock()
+
+        QTimer.singleShot(0, lock)  # after the job's own answer has been handled (it may still use the store)
 
     def _unlocked(self, dialog: UnlockDialog) -> None:
         if dialog.workspace is None:

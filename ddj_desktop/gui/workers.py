@@ -78,9 +78,12 @@ class Job(QObject):
         done: Callable[[Any], None] | None,
         failed: Callable[[BaseException], None] | None,
         parent_widget: QWidget | None,
+        writes: bool = False,
     ) -> None:
         super().__init__()
         self.title = title
+        self.writes = writes
+        self.discarded = False
         self.progress = WorkerProgress()
         self.task = _Task(func, self.progress)
         self.running = True
@@ -92,16 +95,24 @@ class Job(QObject):
     def cancel(self) -> None:
         self.progress.cancel()
 
+    def discard(self) -> None:
+        """Cancel, and drop whatever the work still brings back (a lookup whose answer is no longer wanted, as
+        when the window locks): neither `done` nor `failed` is called."""
+        self.discarded = True
+        self.cancel()
+
     @Slot(object)
     def _on_finished(self, result: object) -> None:
         self._end()
-        if self._done is not None:
+        if self._done is not None and not self.discarded:
             self._done(result)
 
     @Slot(object)
     def _on_failed(self, err: BaseException) -> None:
         self._end()
-        if self._failed is not None:
+        if self.discarded:
+            log.info("Discarded work ended with %s", type(err).__name__)
+        elif self._failed is not None:
             self._failed(err)
         else:
             report_error(err, self._parent_widget)
@@ -138,8 +149,10 @@ class Workers(QObject):
 
         Without `failed`, a DdjError is shown as a message and anything else goes to the crash dialog.
         """
-        job = Job(func, title, done, failed, parent)
+        job = Job(func, title, done, failed, parent, writes)
         job.ended.connect(lambda: self.jobs.remove(job) if job in self.jobs else None)
+        if parent is not None:  # a page or dialog closed meanwhile: its answer has nowhere to go
+            parent.destroyed.connect(job.discard)
         self.jobs.append(job)
         self.started.emit(job)
         (self.write_pool if writes else self.read_pool).start(job.task)
@@ -147,6 +160,10 @@ class Workers(QObject):
 
     def busy(self) -> bool:
         return bool(self.jobs)
+
+    def writing(self) -> list[Job]:
+        """The running jobs that change the store (imports, link runs, saves)."""
+        return [job for job in self.jobs if job.writes]
 
     def wait(self, msecs: int = -1) -> bool:
         """Whether both pools finished within `msecs` (used when quitting)."""

@@ -9,13 +9,14 @@ the sum of their match probabilities (true matches missed).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.orm import Session
 
 from ddj_desktop.linkage.compare import COMPARISONS
 from ddj_desktop.linkage.run import REVIEW, RecordRef
@@ -26,7 +27,7 @@ LINKED_SHOWN = 8  # other records of each side shown for context
 _TITLES = {c.name: c.title for c in COMPARISONS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueueItem:
     pair_id: str
     probability: float
@@ -64,37 +65,74 @@ class ReviewQueue:
         return float(sum(item.probability for item in self.items))
 
 
+LOOKUP_CHUNK = 900  # record IDs per query (under SQLite's 999 bound parameters)
+
+
 def build_queue(
     session: Session, list_changes: Callable[[list[tuple[int | None, int | None]]], np.ndarray] | None = None,
 ) -> ReviewQueue:
-    """The queue, ordered; `list_changes` flags the (person a, person b) pairs whose answer changes the list."""
-    source_a, source_b = aliased(Source), aliased(Source)
-    record_a, record_b = aliased(Record), aliased(Record)
+    """The queue, ordered; `list_changes` flags the (person a, person b) pairs whose answer changes the list.
+
+    Read so that a big queue (100,000 pairs) neither takes long nor holds Python's lock for long (the window's
+    worker thread runs this while the window must keep repainting): the review pairs' rows are read in file order
+    (their row IDs from the status index, then the rows by ascending row ID, so each encrypted page is decrypted
+    once, not once per pair as the index's probability order would), their records' persons by ascending record
+    ID, and the order is made by numpy's lexsort, which lets go of Python's lock while it sorts (a list.sort of
+    100,000 tuples holds it for a second or more). The garbage collector waits meanwhile: each of its full passes
+    over the window's objects holds Python's lock for a few hundred ms on a busy laptop, and the build's hundreds
+    of thousands of new rows and items would set off several of them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_queue(session, list_changes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_queue(
+    session: Session, list_changes: Callable[[list[tuple[int | None, int | None]]], np.ndarray] | None,
+) -> ReviewQueue:
+    names = dict(session.execute(select(Source.id, Source.name)).all())
+    rowid = literal_column(f"{Pair.__tablename__}.rowid")
+    in_review = select(rowid).select_from(Pair).where(Pair.status == REVIEW)
     rows = session.execute(
-        select(Pair.id, Pair.probability, source_a.name, Pair.a_source_key, source_b.name, Pair.b_source_key,
-               record_a.person_id, record_b.person_id)
-        .join(source_a, source_a.id == Pair.a_source_id).join(source_b, source_b.id == Pair.b_source_id)
-        .outerjoin(record_a, record_a.id == Pair.a_record_id).outerjoin(record_b, record_b.id == Pair.b_record_id)
-        .where(Pair.status == REVIEW)
+        select(Pair.id, Pair.probability, Pair.a_source_id, Pair.a_source_key, Pair.b_source_id, Pair.b_source_key,
+               Pair.a_record_id, Pair.b_record_id)
+        .where(rowid.in_(in_review))
     ).all()  # fmt: skip
+    record_ids = sorted({rid for r in rows for rid in (r[6], r[7]) if rid is not None})
+    person_of: dict[int, int | None] = {}
+    for start in range(0, len(record_ids), LOOKUP_CHUNK):
+        part = record_ids[start:start + LOOKUP_CHUNK]
+        person_of.update(session.execute(select(Record.id, Record.person_id).where(Record.id.in_(part))).all())
     decided = in_force(session)
     bound = {pid for pid, row in decided.items() if row.decision != UNSURE}
-    rows = [r for r in rows if r[0] not in bound and not (r[6] is not None and r[6] == r[7])]
-    persons = {p for r in rows for p in (r[6], r[7]) if p is not None}
+    kept = []
+    for r in rows:
+        pa, pb = person_of.get(r[6]), person_of.get(r[7])
+        if r[0] not in bound and not (pa is not None and pa == pb):
+            kept.append((r[0], float(r[1]), (names[r[2]], r[3]), (names[r[4]], r[5]), pa, pb))
+    persons = {p for r in kept for p in (r[4], r[5]) if p is not None}
     sizes: dict[int, int] = {}
     if persons:
         sizes = dict(session.execute(  # type: ignore[arg-type]
             select(Record.person_id, func.count()).where(Record.person_id.is_not(None)).group_by(Record.person_id)
         ).all())
-    flags = np.zeros(len(rows), dtype=bool)
-    if list_changes is not None and rows:
-        flags = np.asarray(list_changes([(r[6], r[7]) for r in rows]), dtype=bool)
-    items = [
-        QueueItem(r[0], float(r[1]), (r[2], r[3]), (r[4], r[5]), r[6], r[7],
-                  sizes.get(r[6], 1) + sizes.get(r[7], 1), bool(flag), r[0] in decided)
-        for r, flag in zip(rows, flags.tolist(), strict=True)
-    ]  # fmt: skip
-    items.sort(key=lambda i: (i.unsure, not i.changes_list, -i.records, abs(i.probability - 0.5), i.pair_id))
+    flags = np.zeros(len(kept), dtype=bool)
+    if list_changes is not None and kept:
+        flags = np.asarray(list_changes([(r[4], r[5]) for r in kept]), dtype=bool)
+    records = np.array([sizes.get(r[4], 1) + sizes.get(r[5], 1) for r in kept], dtype=np.int64)  # type: ignore[arg-type]
+    unsure = np.array([r[0] in decided for r in kept], dtype=bool)
+    closeness = np.abs(np.array([r[1] for r in kept], dtype=np.float64) - 0.5)
+    ids = np.array([r[0] for r in kept], dtype=np.str_)
+    # unsure last, then those changing the list, the most records, the most uncertain, by pair ID (last key first)
+    order = np.lexsort((ids, closeness, -records, ~flags, unsure)) if kept else np.zeros(0, dtype=np.int64)
+    flag_list, records_list, unsure_list = flags.tolist(), records.tolist(), unsure.tolist()
+    items = []
+    for k in order.tolist():
+        pid, probability, a, b, pa, pb = kept[k]
+        items.append(QueueItem(pid, probability, a, b, pa, pb, records_list[k], flag_list[k], unsure_list[k]))
     return ReviewQueue(items, len(bound))
 
 

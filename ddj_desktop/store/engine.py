@@ -204,11 +204,21 @@ def make_engine(path: Path, passphrase: str) -> Engine:
 
     # pysqlite's own transaction handling defers BEGIN and commits around DDL; take control of it so that an
     # import, a migration or a rekey is one real transaction.
+    # A write transaction takes the write lock at once (BEGIN IMMEDIATE), so that two writers never deadlock halfway;
+    # a read (see reading_engine) begins deferred and takes only a shared lock when it first reads.
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READING) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_READING = "ddj_reading"
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """`engine` (same pool) for reads only: its transactions begin deferred, without the write lock."""
+    return engine.execution_options(**{_READING: True})
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,8 +63,15 @@ class Store:
     def __init__(self, path: Path, passphrase: str) -> None:
         self.path = path
         self._passphrase = passphrase  # kept for backups, which are encrypted under the same passphrase
-        self.engine = store_engine.make_engine(path, passphrase)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._bind(store_engine.make_engine(path, passphrase))
+
+    def _bind(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Reads begin a deferred transaction: they share the file with other readers and with a writer that has
+        # not yet begun to commit (another window, or the link run's worker process), where BEGIN IMMEDIATE would
+        # take the one write lock and make every other reader and writer wait, and then fail.
+        self._read_sessions = sessionmaker(store_engine.reading_engine(engine), expire_on_commit=False)
 
     @classmethod
     def create(cls, path: Path, passphrase: str) -> Store:
@@ -133,8 +140,9 @@ class Store:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reading only (rolled back at the end)."""
-        with self.errors(), self._sessions() as session:
+        """A session for reading only (rolled back at the end), in a deferred transaction that takes no write
+        lock: it reads one consistent state of the store while other readers and a writer go on."""
+        with self.errors(), self._read_sessions() as session:
             yield session
 
     @contextlib.contextmanager
@@ -153,8 +161,7 @@ class Store:
         with self.errors():
             store_engine.rekey(self.engine, new_passphrase)
         self._passphrase = new_passphrase
-        self.engine = store_engine.make_engine(self.path, new_passphrase)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._bind(store_engine.make_engine(self.path, new_passphrase))
 
     def vacuum(self) -> None:
         """Rewrite the file without its free pages (after a purge; deleted rows were already zeroed by

@@ -3,6 +3,7 @@ audit log verifies, and the window locks and unlocks."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -131,6 +132,44 @@ def test_lock_closes_the_store_and_the_passphrase_opens_it_again(qtbot, workspac
     qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=5000)
     assert window.centralWidget().isVisible()
+
+
+def test_lock_takes_effect_at_once_while_a_lookup_runs_and_drops_its_answer(qtbot, workspace: Workspace,
+                                                                           passphrase: str) -> None:
+    window = make_window(qtbot, workspace)
+    release = threading.Event()
+    answers: list[object] = []
+    # A lookup on a worker that is still running when Ctrl+L is pressed (as Home's look for pairs to review is on a
+    # big store).
+    lookup = window.workers.run(lambda progress: release.wait(10) and "pairs to review", answers.append,
+                                title="Looking")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window.nav, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is None, "the window did not lock at once"
+    assert window.unlock_dialog.isVisible() and not window.centralWidget().isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: not lookup.running, timeout=5000)
+    assert answers == [], "the dropped lookup's answer was still delivered"
+    qtbot.keyClicks(window.unlock_dialog.passphrase, passphrase)
+    qtbot.keyClick(window.unlock_dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=5000)
+
+
+def test_lock_under_a_running_change_says_it_waits_and_locks_when_it_ends(qtbot, workspace: Workspace) -> None:
+    window = make_window(qtbot, workspace)
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=10_000)
+    release = threading.Event()
+    saved: list[object] = []
+    change = window.workers.run(lambda progress: release.wait(10) and "saved", saved.append, title="Linking",
+                                writes=True)
+    window.lock()
+    assert window.workspace is not None, "a running change to the store must not lose its store"
+    assert "locks when" in window.message.text() and "Linking" in window.message.text()
+    release.set()
+    qtbot.waitUntil(lambda: window.workspace is None, timeout=5000)
+    assert saved == ["saved"] and not change.running  # the change's own answer was handled first
+    assert window.unlock_dialog.isVisible()
 
 
 def test_idle_lock_fires_after_the_quiet_time_and_activity_postpones_it(qtbot) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,27 @@ def test_temp_storage_is_in_memory(workspace: Workspace):
     with workspace.store.engine.connect() as con:
         assert con.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
         assert con.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_reads_go_on_while_another_window_writes_or_reads(workspace: Workspace, store_path: Path):
+    """A window reads while the link run's process (or another window) holds a write open, and two readers share the
+    store; neither waits for the other nor fails with 'in use by another window'."""
+    workspace.set_source("jail")
+    other = Workspace.open(store_path, PASSPHRASE)  # another window, or the worker process of a link run
+    try:
+        with other.store.session() as writing:  # a write transaction, open and not yet committed
+            writing.execute(text("INSERT INTO store_meta VALUES ('uncommitted', 'yes')"))
+            started = time.monotonic()
+            assert [s.name for s in workspace.sources()] == ["jail"]
+            with workspace.store.reading() as session:
+                assert session.scalar(text("SELECT count(*) FROM store_meta WHERE key = 'uncommitted'")) == 0
+            assert time.monotonic() - started < 1.0, "the read waited for the writer"
+        with workspace.store.reading() as first:
+            first.execute(text("SELECT count(*) FROM source")).scalar()
+            started = time.monotonic()
+            assert [s.name for s in other.sources()] == ["jail"]  # a second reader while the first is open
+            assert time.monotonic() - started < 1.0, "the second reader waited for the first"
+        with workspace.store.reading() as session:
+            assert session.scalar(text("SELECT value FROM store_meta WHERE key = 'uncommitted'")) == "yes"
+    finally:
+        other.close()
