@@ -194,13 +194,11 @@ class AuditPage(Page):
         return self.workspace.audit_page(audit_filter, before=after.seq if after else None, limit=limit)
 
     def refresh(self) -> None:
-        self._fill_choices()
         self.export_button.setEnabled(self.workspace.may("export"))
-        self.run_filter()
+        self.run_filter(choices=True)
         self.verify()
 
-    def _fill_choices(self) -> None:
-        actions, names = self.workspace.audit_choices()
+    def _fill_choices(self, actions: list[str], names: list[str]) -> None:
         self._filling = True
         for combo, everything, values, text in ((self.action, "All actions", actions, action_text),
                                                 (self.user, "All users", names, str)):
@@ -226,9 +224,10 @@ class AuditPage(Page):
         self._filling = False
         self.run_filter()
 
-    def run_filter(self) -> None:
+    def run_filter(self, *, choices: bool = False) -> None:
         """Find the filter's first page and count on a worker (words in the details are looked for in every
-        entry); the table fills when they are back, and further pages come as it is scrolled."""
+        entry), with `choices` also the actions and users to choose from; the table fills when they are back, and
+        further pages come as it is scrolled."""
         self._debounce.stop()
         if self.window_.workspace is None:
             return
@@ -243,15 +242,20 @@ class AuditPage(Page):
         asked, ws, model = self._asked, self.workspace, self.entries
         self.found.setText("Looking...")
 
-        def find(progress: object) -> tuple[list[Any], int, int]:
+        def find(progress: object) -> tuple[list[Any], int, int, Any]:
             rows = ws.audit_page(chosen, limit=model.PAGE)
-            return rows, ws.audit_count(chosen), (ws.audit_count() if not chosen.is_empty() else -1)
+            total = ws.audit_count() if not chosen.is_empty() else -1
+            return rows, ws.audit_count(chosen), total, ws.audit_choices() if choices else None
 
         self.window_.workers.run(find, lambda found: self._found(asked, chosen, *found), title="Reading the audit log",
                                  parent=self)
 
-    def _found(self, asked: int, chosen: AuditFilter, rows: list[Any], count: int, total: int) -> None:
-        if asked != self._asked or self.window_.workspace is None:
+    def _found(self, asked: int, chosen: AuditFilter, rows: list[Any], count: int, total: int, choices: Any) -> None:
+        if self.window_.workspace is None:
+            return
+        if choices is not None:  # (kept even from an answer a newer filter overtook)
+            self._fill_choices(*choices)
+        if asked != self._asked:
             return
         self.entries.set_first_page(chosen, rows)  # type: ignore[arg-type]
         self.found_count = count
