@@ -1209,6 +1209,46 @@ class Workspace:
                 for e in audit.entries(session, limit)
             ]
 
+    # -- reading the audit log a page at a time (ddj_desktop.governance.audit_query; the desktop's Audit page) -----
+    def audit_page(self, audit_filter: Any = None, *, before: int | None = None, limit: int = 200) -> list[Any]:
+        """Up to `limit` audit entries (AuditEntry) that `audit_filter` (an AuditFilter) finds, newest first, older
+        than entry `before`. Admins and analysts."""
+        from ddj_desktop.governance import audit_query
+
+        self._require("audit")
+        with self.store.reading() as session:
+            return audit_query.page(session, audit_filter or audit_query.AuditFilter(), before=before, limit=limit)
+
+    def audit_count(self, audit_filter: Any = None) -> int:
+        """How many audit entries `audit_filter` finds in all."""
+        from ddj_desktop.governance import audit_query
+
+        self._require("audit")
+        with self.store.reading() as session:
+            return audit_query.count(session, audit_filter or audit_query.AuditFilter())
+
+    def audit_choices(self) -> tuple[list[str], list[str]]:
+        """The actions and the user names that occur in the audit log, to filter by."""
+        from ddj_desktop.governance import audit_query
+
+        self._require("audit")
+        with self.store.reading() as session:
+            return audit_query.choices(session)
+
+    def export_audit(self, out: Path, audit_filter: Any = None, *, progress: Progress | None = None) -> int:
+        """Write the audit entries `audit_filter` finds to `out` (.csv or .xlsx, newest first, with their hashes);
+        the number written. Needs both reading the log and exporting (admins, analysts); audited as an export."""
+        from ddj_desktop.governance import audit_query
+
+        self._require("audit")
+        self._require("export")
+        chosen = audit_filter or audit_query.AuditFilter()
+        with self.store.session() as session:
+            count = audit_query.export(session, chosen, Path(out), progress)
+            self._audit(session, "export", what="audit log", file=Path(out).name, rows=count,
+                        filter=chosen.describe() or None)
+        return count
+
 
 _RECORD_COLUMNS = {
     "person": Record.person_id, "source": Source.name, "source_key": Record.source_key,

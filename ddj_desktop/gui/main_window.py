@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 from ddj_desktop.errors import PermissionDenied
 from ddj_desktop.governance import users
 from ddj_desktop.gui import settings
+from ddj_desktop.gui.audit_page import AuditPage
 from ddj_desktop.gui.consents_page import ConsentsPage
 from ddj_desktop.gui.messages import messages
-from ddj_desktop.gui.pages import AuditPage, HomePage, ImportsPage, MatchingPage, Page
+from ddj_desktop.gui.pages import HomePage, ImportsPage, MatchingPage, Page
 from ddj_desktop.gui.people import PeoplePage
 from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.gui.reports_page import ReportsPage

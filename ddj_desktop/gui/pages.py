@@ -1,4 +1,4 @@
-"""The main window's pages: Home, Sources & imports, Matching, the pages still to come, Audit log, Settings.
+"""The main window's pages: Home, Sources & imports, Matching (the others have modules of their own).
 
 A page is thin: it asks the window's Workspace for what it shows in `refresh()` (called each time the page is
 shown) and hands long work to the window's workers.
@@ -7,7 +7,6 @@ shown) and hands long work to the window's workers.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -453,58 +452,3 @@ class MatchingPage(Page):
 
         self.run_button.setEnabled(True)
         report_error(err, self)
-
-
-# -- Audit log -----------------------------------------------------------------------------------------------
-def _details(details: Any) -> str:
-    if isinstance(details, str):
-        try:
-            details = json.loads(details)
-        except ValueError:
-            return details
-    if isinstance(details, dict):
-        return ", ".join(f"{k}: {v}" for k, v in details.items())
-    return "" if details is None else str(details)
-
-
-AUDIT_COLUMNS = (
-    Column("#", lambda e: e["seq"], align_right=True),
-    Column("When", lambda e: str(e["at"]).replace("T", " ")[:19]),
-    Column("User", lambda e: e["user"]),
-    Column("Action", lambda e: e["action"]),
-    Column("Details", lambda e: _details(e["details"]), stretch=True),
-)
-
-
-class AuditPage(Page):
-    title = "Audit log"
-    description = ("Every import, export and change to the store, who did it and when. Each entry seals the one "
-                   "before it, so an edited or deleted entry is found by <b>Verify</b>.")
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        row = QHBoxLayout()
-        self.verify_button = QPushButton("&Verify the log")
-        self.verify_button.clicked.connect(self.verify)
-        self.verdict = QLabel()
-        self.verdict.setAccessibleName("Verification result")
-        row.addWidget(self.verify_button)
-        row.addWidget(self.verdict, 1)
-        self.layout_.addLayout(row)
-        self.entries = ListTableModel(AUDIT_COLUMNS)
-        self.view = table_view(self.entries, "Audit log entries")
-        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.layout_.addWidget(self.view, 1)
-
-    def refresh(self) -> None:
-        self.entries.set_rows(list(reversed(self.workspace.audit_entries())))
-        fit_columns(self.view, 480)
-
-    def verify(self) -> None:
-        ws = self.workspace
-        self.window_.workers.run(lambda progress: ws.verify_audit(), self._verified, title="Verifying", parent=self)
-
-    def _verified(self, result: Any) -> None:
-        ok = result.ok
-        self.verdict.setText(("\u2714 " if ok else "\u2718 ") + result.message())
-        self.verdict.setStyleSheet("color: #1b5e20;" if ok else "color: #b00020; font-weight: bold;")

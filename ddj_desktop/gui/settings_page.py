@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ddj_desktop.errors import DdjError
 from ddj_desktop.gui import settings
 from ddj_desktop.gui.account_dialogs import (
     ROLE_TEXT,
@@ -30,9 +32,11 @@ from ddj_desktop.gui.account_dialogs import (
     ChangePasswordDialog,
     ResetPasswordDialog,
 )
+from ddj_desktop.gui.agreement_dialogs import AddAgreementDialog, EndAgreementDialog
+from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.models import Column, ListTableModel
 from ddj_desktop.gui.pages import Page, fit_columns, note, table_view
-from ddj_desktop.workspace import UserInfo
+from ddj_desktop.workspace import SourceInfo, UserInfo
 
 if TYPE_CHECKING:
     from ddj_desktop.gui.main_window import MainWindow
@@ -43,6 +47,30 @@ USER_COLUMNS = (
     Column("Password", lambda u: "set" if u.has_password else "none yet"),
     Column("Active", lambda u: u.active),
     Column("May", lambda u: ROLE_TEXT.get(u.role, ""), stretch=True),
+)
+
+AGREEMENT_COLUMNS = (
+    Column("Agreement", lambda a: a.name),
+    Column("Status", lambda a: a.status),
+    Column("First day", lambda a: a.starts_on),
+    Column("Last day", lambda a: a.ends_on or "open-ended"),
+    Column("Sources", lambda a: ", ".join(a.sources) or "none"),
+    Column("Parties", lambda a: ", ".join(a.parties)),
+    Column("Purpose", lambda a: a.purpose),
+    Column("Fields allowed", lambda a: ", ".join(a.fields_allowed), stretch=True),
+)
+
+
+def retention_text(years: int | None) -> str:
+    return "until purged by hand" if years is None else f"{years} year{'s' if years != 1 else ''}"
+
+
+SOURCE_COLUMNS = (
+    Column("Source", lambda s: s.name),
+    Column("Name", lambda s: s.display_name),
+    Column("Records", lambda s: s.records, align_right=True),
+    Column("Agreement", lambda s: s.agreement or "none"),
+    Column("Keeps records", lambda s: retention_text(s.retention_years), stretch=True),
 )
 
 
@@ -137,6 +165,59 @@ class SettingsPage(Page):
         self.reset_button.clicked.connect(self.reset_password)
         box.addLayout(_row(self.add_button, self.reset_button))
         column.addWidget(people)
+
+        # -- data-sharing agreements
+        agreements = QGroupBox("Data-sharing agreements")
+        box = QVBoxLayout(agreements)
+        box.addWidget(note("A source tied to an agreement takes imports only between the agreement's first and last "
+                           "day, and only of the fields it allows; anything else is refused, naming the fields."))
+        self.agreements = ListTableModel(AGREEMENT_COLUMNS)
+        self.agreements_view = table_view(self.agreements, "Data-sharing agreements", sortable=False)
+        self.agreements_view.setMinimumHeight(110)
+        self.agreements_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        box.addWidget(self.agreements_view)
+        self.add_agreement_button = QPushButton("Add an a&greement...")
+        self.add_agreement_button.setAccessibleName("Add a data-sharing agreement")
+        self.add_agreement_button.clicked.connect(self.add_agreement)
+        self.end_agreement_button = QPushButton("E&nd agreement...")
+        self.end_agreement_button.setAccessibleName("End the selected agreement")
+        self.end_agreement_button.clicked.connect(self.end_agreement)
+        self.agreements_note = note("")
+        box.addLayout(_row(self.add_agreement_button, self.end_agreement_button))
+        box.addWidget(self.agreements_note)
+        column.addWidget(agreements)
+
+        # -- each source's agreement and retention
+        sources = QGroupBox("Sources: agreement and how long records are kept")
+        box = QVBoxLayout(sources)
+        box.addWidget(note("A source's records are kept this many years after they were imported or last changed; "
+                           "then <b>Purge</b> (command line: <i>ddj-desktop purge</i>) deletes them for good."))
+        self.sources = ListTableModel(SOURCE_COLUMNS)
+        self.sources_view = table_view(self.sources, "Sources, their agreement and retention", sortable=False)
+        self.sources_view.setMinimumHeight(130)
+        self.sources_view.selectionModel().selectionChanged.connect(self._source_selected)
+        box.addWidget(self.sources_view)
+        self.source_agreement = QComboBox()
+        self.source_agreement.setAccessibleName("Agreement of the selected source")
+        self.source_agreement.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.source_agreement.setMinimumContentsLength(24)
+        self.retention = QSpinBox()
+        self.retention.setRange(0, 100)
+        self.retention.setSpecialValueText("until purged by hand")
+        self.retention.setSuffix(" years")
+        self.retention.setAccessibleName("Years the selected source's records are kept")
+        self.save_source_button = QPushButton("&Save for this source")
+        self.save_source_button.setAccessibleName("Save the agreement and retention of the selected source")
+        self.save_source_button.clicked.connect(self.save_source)
+        agreement_label = QLabel("Fa&lls under:")
+        agreement_label.setBuddy(self.source_agreement)
+        keep_label = QLabel("&Keep records:")
+        keep_label.setBuddy(self.retention)
+        box.addLayout(_row(agreement_label, self.source_agreement, keep_label, self.retention,
+                           self.save_source_button))
+        self.sources_note = note("")
+        box.addWidget(self.sources_note)
+        column.addWidget(sources)
         column.addStretch(1)
 
     # -- showing ---------------------------------------------------------------------------------------------
@@ -170,13 +251,61 @@ class SettingsPage(Page):
             self.users.set_rows([])
             self.users_note.setText(f"Only an admin sees and manages the users; you are signed in as {me.role}. "
                                     "Ask an admin to add a user or reset a password.")
+        self._show_governance(me.role)
         self._update_buttons()
+
+    def _show_governance(self, role: str) -> None:
+        ws = self.workspace
+        agreements = ws.agreements()
+        self.agreements.set_rows(agreements)
+        fit_columns(self.agreements_view, 200)
+        chosen = self.selected_source()
+        self.sources.set_rows(ws.sources())
+        fit_columns(self.sources_view, 260)
+        self.source_agreement.clear()
+        self.source_agreement.addItem("no agreement", None)
+        for agreement in agreements:
+            self.source_agreement.addItem(f"{agreement.name} ({agreement.status})", agreement.name)
+        self.agreements_note.setText(
+            "" if ws.may("manage_agreements") else
+            f"Only an admin adds or ends agreements; you are signed in as {role}."
+        )  # fmt: skip
+        self.sources_note.setText(
+            "Select a source, then choose its agreement and retention." if ws.may("manage_retention") else
+            f"Only an admin changes a source's agreement or retention; you are signed in as {role}."
+        )  # fmt: skip
+        rows = [s.name for s in self.sources.rows]
+        if chosen is not None and chosen.name in rows:
+            self.sources_view.selectRow(rows.index(chosen.name))
+        self._source_selected()
 
     def selected_user(self) -> UserInfo | None:
         rows = self.users_view.selectionModel().selectedRows()
         return self.users.row_at(rows[0].row()) if rows else None
 
+    def selected_agreement(self) -> object | None:
+        rows = self.agreements_view.selectionModel().selectedRows()
+        return self.agreements.row_at(rows[0].row()) if rows else None
+
+    def selected_source(self) -> SourceInfo | None:
+        rows = self.sources_view.selectionModel().selectedRows()
+        return self.sources.row_at(rows[0].row()) if rows else None
+
+    def _source_selected(self) -> None:
+        source = self.selected_source()
+        if source is not None:
+            self.source_agreement.setCurrentIndex(max(self.source_agreement.findData(source.agreement), 0))
+            self.retention.setValue(source.retention_years or 0)
+        admin = self.workspace.may("manage_agreements") and self.workspace.may("manage_retention")
+        for control in (self.source_agreement, self.retention, self.save_source_button):
+            control.setEnabled(admin and source is not None)
+
     def _update_buttons(self) -> None:
+        agreement = self.selected_agreement()
+        may_agree = self.workspace.may("manage_agreements")
+        self.add_agreement_button.setEnabled(may_agree)
+        self.end_agreement_button.setEnabled(may_agree and agreement is not None
+                                             and getattr(agreement, "status", "") != "ended")
         selected = self.selected_user()
         self.reset_button.setEnabled(selected is not None and selected.name != self.workspace.user_name)
         self.reset_button.setToolTip("Your own password: Change my password, above." if selected is not None
@@ -209,6 +338,41 @@ class SettingsPage(Page):
         dialog = ChangePassphraseDialog(self.window_, self)
         dialog.open()
         return dialog
+
+    def add_agreement(self) -> AddAgreementDialog:
+        dialog = AddAgreementDialog(self.workspace, self)
+        dialog.accepted.connect(lambda: self._changed(f"Agreement {dialog.made.name} was added."))
+        dialog.open()
+        return dialog
+
+    def end_agreement(self) -> EndAgreementDialog | None:
+        agreement = self.selected_agreement()
+        if agreement is None:
+            return None
+        dialog = EndAgreementDialog(self.workspace, agreement, self)
+        dialog.accepted.connect(lambda: self._changed(
+            f"Agreement {dialog.ended.name} ends on {dialog.ended.ends_on}; imports into its sources after that "
+            "day are refused."))
+        dialog.open()
+        return dialog
+
+    def save_source(self) -> None:
+        """Tie the selected source to the chosen agreement and set its retention (each only if it changed)."""
+        source = self.selected_source()
+        if source is None:
+            return
+        agreement, years = self.source_agreement.currentData(), self.retention.value() or None
+        try:
+            if agreement != source.agreement:
+                self.workspace.tie_agreement(source.name, agreement)
+            if years != source.retention_years:
+                self.workspace.set_retention(source.name, years)
+        except DdjError as err:
+            messages().error(self, err)
+            self.refresh()
+            return
+        self._changed(f"{source.name} now falls under {agreement or 'no agreement'} and keeps records "
+                      f"{retention_text(years)}.")
 
     def _changed(self, text: str) -> None:
         self.window_.status(text)

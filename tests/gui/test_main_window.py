@@ -110,11 +110,14 @@ def test_people_search_and_a_persons_records(qtbot, jail_workspace: Workspace) -
 
 def test_audit_log_lists_entries_and_verifies(qtbot, jail_workspace: Workspace) -> None:
     window = make_window(qtbot, jail_workspace)
-    page = window.show_page("Audit log")
+    with qtbot.waitSignal(window.pages["Audit log"].shown_entries, timeout=10_000):  # read on a worker
+        page = window.show_page("Audit log")
     actions = [page.entries.index(r, 3).data() for r in range(page.entries.rowCount())]
-    assert "import" in actions and "init" in actions
+    assert "Import" in actions and "Store created" in actions
+    qtbot.waitUntil(lambda: "intact" in page.verdict.text(), timeout=10_000)  # checked as the page opens
     qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "intact" in page.verdict.text(), timeout=5000)
+    assert "Checking" in page.verdict.text()
+    qtbot.waitUntil(lambda: "intact" in page.verdict.text(), timeout=10_000)
 
 
 def test_lock_closes_the_store_and_the_passphrase_opens_it_again(qtbot, workspace: Workspace,
