@@ -534,7 +534,7 @@ class Workspace:
         with self.store.session() as session:
             done = service.decide(session, pair_id, decision, user=self.user_name, now=users.now(), note=note)
             self._audit(session, "review_decide", pair=pair_id, decision=done.decision, a=f"{done.a[0]}:{done.a[1]}",
-                        b=f"{done.b[0]}:{done.b[1]}", note=note, records_moved=done.persons_changed)
+                        b=f"{done.b[0]}:{done.b[1]}", **_note_mark(note), records_moved=done.persons_changed)
         return done
 
     def review_undo(self) -> Any:
@@ -567,7 +567,8 @@ class Workspace:
         with self.store.session() as session:
             done = service.split(session, person_id, records, user=self.user_name, now=users.now(), note=note)
             self._audit(session, "review_split", person=person_label(person_id),
-                        records=[f"{s}:{k}" for s, k in records], note=note, records_moved=done.persons_changed)
+                        records=[f"{s}:{k}" for s, k in records], **_note_mark(note),
+                        records_moved=done.persons_changed)
         return done
 
     def review_merge(self, person_a: int | str, person_b: int | str, *, note: str | None = None) -> Any:
@@ -578,7 +579,7 @@ class Workspace:
         ids = [int(str(p).upper().lstrip("P") or 0) for p in (person_a, person_b)]
         with self.store.session() as session:
             done = service.merge(session, ids[0], ids[1], user=self.user_name, now=users.now(), note=note)
-            self._audit(session, "review_merge", persons=[person_label(p) for p in ids], note=note,
+            self._audit(session, "review_merge", persons=[person_label(p) for p in ids], **_note_mark(note),
                         records_moved=done.persons_changed)
         return done
 
@@ -1308,6 +1309,13 @@ def _after(column: Any, value: Any, record_id: int, descending: bool) -> Any:
 def _record_row(row: Any) -> RecordRow:
     person, source, key, last, first, dob, sex, event_type, start, end, record_id = row
     return RecordRow(record_id, person_label(person), source, key, last, first, dob, sex, event_type, start, end)
+
+
+def _note_mark(note: str | None) -> dict[str, Any]:
+    """What the audit log keeps of a reviewer's note: that there is one, and its length. The note itself may name
+    people, and audit entries are never purged; it stays in `review_decision`, which a purge reaches."""
+    text = (note or "").strip()
+    return {"note": bool(text), "note_chars": len(text)}
 
 
 def _day(value: Any) -> Any:

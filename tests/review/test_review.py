@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ddj_desktop import demo
 from ddj_desktop.cli import run
 from ddj_desktop.errors import PermissionDenied
-from ddj_desktop.store.models import LinkRun, Record, Source
+from ddj_desktop.store.models import AuditEvent, LinkRun, Record, Source
 from ddj_desktop.workspace import Workspace
 
 
@@ -69,6 +69,32 @@ def test_same_merges_persons_now_and_undo_puts_them_back(ws):
     audited = [(e["action"], item.pair_id in str(e["details"])) for e in ws.audit_entries(5)]
     assert ("review_decide", True) in audited and ("review_undo", True) in audited
     assert ws.review_undo() is None, "nothing left to undo"
+
+
+def test_a_reviewer_note_stays_out_of_the_audit_log_and_is_kept_where_a_purge_reaches_it(ws):
+    from ddj_desktop.review.decisions import ReviewDecision
+
+    note = "Spoke with Maria Delgado's case manager at Mercy; same woman, DOB 1980-04-02"
+    items = ws.review_queue().items
+    ws.review_decide(items[0].pair_id, "same", note=note)
+    ws.review_merge(_person(ws, items[1].a), _person(ws, items[1].b), note=note)
+    person = _person(ws, items[1].a)
+    ws.review_split(person, [next(r.ref for r in ws.review_person(person).records if r.ref == items[1].b)], note=note)
+    logged = [e for e in ws.audit_entries(3) if e["action"].startswith("review_")]
+    assert logged and all(e["action"] in ("review_decide", "review_split", "review_merge") for e in logged)
+    with ws.store.reading() as session:
+        raw = " ".join(session.scalars(select(AuditEvent.details)))
+        kept = list(session.scalars(select(ReviewDecision.note).where(ReviewDecision.note.is_not(None))))
+    for word in ("Delgado", "Maria", "Mercy", "1980-04-02"):
+        assert word not in raw, f"{word!r} of the note is in the audit log, which is never purged"
+    for entry in logged:
+        details = json.loads(entry["details"])
+        assert details["note"] is True and details["note_chars"] == len(note)
+    assert note in kept, "the note itself is kept with the decision"
+    ws.purge_person(_person(ws, items[0].a))
+    with ws.store.reading() as session:
+        left = list(session.scalars(select(ReviewDecision.id).where(ReviewDecision.pair_id == items[0].pair_id)))
+    assert left == [], "a purge of the person takes the decision, note and all"
 
 
 def test_undo_goes_back_in_order_and_unsure_waits_at_the_end(ws):
