@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from ddj_desktop import __version__
@@ -65,6 +65,9 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 
 def apply_look(app: QApplication) -> None:
+    app.setWindowIcon(QIcon(str(data_dir("resources") / "icons" / "ddj-desktop.png")))
+    # Linux desktops match the window to ddj-desktop.desktop (installer/linux) by this name: its icon and name.
+    QGuiApplication.setDesktopFileName("ddj-desktop")
     if FONT_FAMILY in register_fonts():
         font = QFont(FONT_FAMILY)
         font.setPointSizeF(max(app.font().pointSizeF(), 9.5))

@@ -32,6 +32,13 @@ def test_bundled_fonts_are_registered(qtbot) -> None:
     assert "DejaVu Sans" in app.register_fonts()
 
 
+def test_windows_carry_the_application_icon(qtbot, qapp) -> None:
+    app.apply_look(qapp)
+    icon = qapp.windowIcon()
+    assert not icon.isNull() and icon.pixmap(64, 64).width() == 64
+    assert qapp.desktopFileName() == "ddj-desktop"  # the Linux menu entry's file name, without .desktop
+
+
 def test_gui_flags_are_read() -> None:
     args = app.parse_args(["--quit-after-demo", "--something-else"])
     assert args.demo and args.quit_after_demo and not args.quit_after_start

@@ -55,7 +55,7 @@ def real_bundle() -> Path | None:
     return bundle
 
 
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real frozen folder when DDJ_FROZEN_BUNDLE names one, else a stand-in (Linux program names)."""
-    return real_bundle() or make_stand_in(tmp_path / "ddj-desktop")
+    return real_bundle() or make_stand_in(tmp_path_factory.mktemp("frozen") / "ddj-desktop")

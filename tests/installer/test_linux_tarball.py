@@ -30,8 +30,13 @@ def _desktop_entry(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines[1:] if line and not line.startswith("#"))
 
 
-def test_tarball_holds_the_bundle_the_menu_entry_and_the_note(bundle: Path, tmp_path: Path):
-    tarball = release.make_linux_tarball(bundle, tmp_path / "out")
+@pytest.fixture(scope="module")
+def tarball(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundle packed once (about a minute for the real one) for all the tests here."""
+    return release.make_linux_tarball(bundle, tmp_path_factory.mktemp("download"))
+
+
+def test_tarball_holds_the_bundle_the_menu_entry_and_the_note(bundle: Path, tarball: Path):
     version = release.package_version()
     assert tarball.name == f"ddj-desktop-{version}-linux-x86_64.tar.gz"
     assert not list(tarball.parent.glob("*.partial")) and not list(tarball.parent.glob(".INSTALL*"))
@@ -50,8 +55,7 @@ def test_tarball_holds_the_bundle_the_menu_entry_and_the_note(bundle: Path, tmp_
     assert f"DDJ Desktop {version}" in note and tarball.name in note and "@" not in note
 
 
-def test_following_install_txt_gives_a_valid_menu_entry_that_starts_the_program(bundle: Path, tmp_path: Path):
-    tarball = release.make_linux_tarball(bundle, tmp_path / "download")
+def test_following_install_txt_gives_a_valid_menu_entry_that_starts_the_program(tarball: Path, tmp_path: Path):
     home = tmp_path / "home" / "analyst"
     home.mkdir(parents=True)
     with tarfile.open(tarball) as tar:
@@ -87,9 +91,8 @@ def test_following_install_txt_gives_a_valid_menu_entry_that_starts_the_program(
 
 
 @pytest.mark.skipif(not real_bundle(), reason="needs the real frozen bundle (DDJ_FROZEN_BUNDLE, set by .ci/run)")
-def test_the_program_from_the_tarball_passes_its_self_test(bundle: Path, tmp_path: Path):
+def test_the_program_from_the_tarball_passes_its_self_test(tarball: Path, tmp_path: Path):
     """Nothing the program needs was lost in packing: the extracted copy checks itself end to end."""
-    tarball = release.make_linux_tarball(bundle, tmp_path / "download")
     with tarfile.open(tarball) as tar:
         tar.extractall(tmp_path / "opt", filter="tar")
     home = tmp_path / "home"
