@@ -92,7 +92,7 @@ class AuditPage(Page):
         super().__init__(window)
         # -- the chain's state
         chain_row = QHBoxLayout()
-        self.verdict = QLabel("Checking that no entry was changed...")
+        self.verdict = QLabel()
         self.verdict.setObjectName("chainStatus")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
@@ -192,6 +192,12 @@ class AuditPage(Page):
             from_day=_day(self.from_day) if self.use_from.isChecked() else None,
             to_day=_day(self.to_day) if self.use_to.isChecked() else None, text=self.search.text().strip(),
         )  # fmt: skip
+
+    def show_not_allowed(self, err: Any) -> None:
+        super().show_not_allowed(err)
+        self.verdict.setStyleSheet("")
+        self.verdict.setText("")
+        self.found.setText("")
 
     def _fetch(self, audit_filter: Any, after: AuditEntry | None, limit: int, sort: str, descending: bool) -> list[Any]:
         return self.workspace.audit_page(audit_filter, before=after.seq if after else None, limit=limit)
