@@ -176,6 +176,16 @@ def test_a_broken_chain_is_said_plainly(qtbot, audited: Workspace) -> None:
     assert checked.args == [False]
     assert "changed outside DDJ Desktop, at entry 40" in page.verdict.text()
     assert "tell your admin" in page.verdict.text() and "b00020" in page.verdict.styleSheet()
+    assert page.show_broken_button.isVisible() and page.show_broken_button.text() == "S&how entry 40"
+    with qtbot.waitSignal(page.shown_entries, timeout=10_000) as found:
+        qtbot.mouseClick(page.show_broken_button, Qt.MouseButton.LeftButton)
+    assert found.args == [40] and shown(page, 0)[:2] == ["40", "39"] and "Entry 40 and the 39 before it" in \
+        page.found.text()
+    assert page.view.selectionModel().selectedRows()[0].row() == 0  # the broken entry, selected
+    assert page.entries.row_at(0).details == {"what": "nothing"}
+    with qtbot.waitSignal(page.shown_entries, timeout=10_000) as found:
+        page.clear_filters()
+    assert found.args == [audited.audit_count()]
 
 
 @pytest.mark.parametrize("role", ["analyst", "reviewer"])
