@@ -34,15 +34,17 @@ class AuditFilter:
     from_day: dt.date | None = None
     to_day: dt.date | None = None
     text: str = ""  # every word must appear in the entry's details (case does not matter)
+    up_to: int | None = None  # only entries numbered up to this one (to look at where a broken chain breaks)
 
     def is_empty(self) -> bool:
-        return not (self.action or self.user or self.from_day or self.to_day or self.text.strip())
+        return not (self.action or self.user or self.from_day or self.to_day or self.text.strip() or self.up_to)
 
     def describe(self) -> dict[str, str]:
         """The filter as the export's audit entry records it (only the parts that are set)."""
         parts = {"action": self.action, "user": self.user,
                  "from": self.from_day.isoformat() if self.from_day else None,
-                 "to": self.to_day.isoformat() if self.to_day else None, "text": self.text.strip() or None}
+                 "to": self.to_day.isoformat() if self.to_day else None, "text": self.text.strip() or None,
+                 "up_to": self.up_to}
         return {k: v for k, v in parts.items() if v}
 
 
@@ -113,6 +115,8 @@ def _where(f: AuditFilter) -> list[Any]:
         clauses.append(AuditEvent.action == f.action)
     if f.user:
         clauses.append(AuditEvent.user_name == f.user)
+    if f.up_to is not None:
+        clauses.append(AuditEvent.seq <= f.up_to)
     if f.from_day:
         clauses.append(AuditEvent.at >= _utc_start(f.from_day))
     if f.to_day:

@@ -78,7 +78,7 @@ class AddAgreementDialog(_Dialog):
         self.starts.setCalendarPopup(True)
         self.starts.setDisplayFormat("yyyy-MM-dd")
         self.starts.setAccessibleName("First day")
-        self.has_end = QCheckBox("Ends on:")
+        self.has_end = QCheckBox("&Ends on:")
         self.has_end.setAccessibleName("The agreement has a last day")
         self.ends = DayEdit(_qdate(today.replace(year=today.year + 1) if not (today.month == 2 and today.day == 29)
                                    else today + dt.timedelta(days=365)))

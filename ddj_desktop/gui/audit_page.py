@@ -48,6 +48,9 @@ ACTION_TEXT = {
 }  # fmt: skip
 
 
+XLSX_SUGGESTED_UP_TO = 20_000  # entries; more are suggested as CSV
+
+
 def action_text(action: str) -> str:
     return ACTION_TEXT.get(action, action.replace("_", " ").capitalize())
 
@@ -89,7 +92,7 @@ class AuditPage(Page):
         super().__init__(window)
         # -- the chain's state
         chain_row = QHBoxLayout()
-        self.verdict = QLabel("Checking that no entry was changed...")
+        self.verdict = QLabel()
         self.verdict.setObjectName("chainStatus")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
@@ -98,7 +101,13 @@ class AuditPage(Page):
         self.verify_button.setAccessibleName("Verify the audit log again")
         self.verify_button.setToolTip("Check every entry of the log against the one before it")
         self.verify_button.clicked.connect(self.verify)
+        self.show_broken_button = QPushButton()
+        self.show_broken_button.setAccessibleName("Show the entry where the chain breaks")
+        self.show_broken_button.clicked.connect(self.show_broken)
+        self.show_broken_button.hide()
+        self.broken_seq: int | None = None
         chain_row.addWidget(self.verdict, 1)
+        chain_row.addWidget(self.show_broken_button, 0, Qt.AlignmentFlag.AlignTop)
         chain_row.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignTop)
         self.layout_.addLayout(chain_row)
 
@@ -164,6 +173,7 @@ class AuditPage(Page):
                               (self.view, self.export_button), (self.export_button, self.verify_button)):
             QWidget.setTabOrder(first, second)
 
+        self._up_to: int | None = None  # "Show entry N": the table starts at that entry
         self._asked = 0  # the latest filter asked for: a slower, older answer is dropped
         self._checks = 0
         self._filling = False  # while the choices are rebuilt, their signals start no search
@@ -188,7 +198,15 @@ class AuditPage(Page):
             action=self.action.currentData() or None, user=self.user.currentData() or None,
             from_day=_day(self.from_day) if self.use_from.isChecked() else None,
             to_day=_day(self.to_day) if self.use_to.isChecked() else None, text=self.search.text().strip(),
+            up_to=self._up_to,
         )  # fmt: skip
+
+    def show_not_allowed(self, err: Any) -> None:
+        super().show_not_allowed(err)
+        self.show_broken_button.hide()
+        self.verdict.setStyleSheet("")
+        self.verdict.setText("")
+        self.found.setText("")
 
     def _fetch(self, audit_filter: Any, after: AuditEntry | None, limit: int, sort: str, descending: bool) -> list[Any]:
         return self.workspace.audit_page(audit_filter, before=after.seq if after else None, limit=limit)
@@ -215,6 +233,7 @@ class AuditPage(Page):
             self._debounce.start()
 
     def clear_filters(self) -> None:
+        self._up_to = None
         self._filling = True
         self.action.setCurrentIndex(0)
         self.user.setCurrentIndex(0)
@@ -222,6 +241,14 @@ class AuditPage(Page):
         self.use_to.setChecked(False)
         self.search.clear()
         self._filling = False
+        self.run_filter()
+
+    def show_broken(self) -> None:
+        """The table from the entry where the chain breaks down to the first, that entry selected."""
+        if self.broken_seq is None:
+            return
+        self.clear_filters()
+        self._up_to = self.broken_seq
         self.run_filter()
 
     def run_filter(self, *, choices: bool = False) -> None:
@@ -265,6 +292,11 @@ class AuditPage(Page):
             self.found.setText(f"{count:,} of {total:,} entries match, newest first.")
         else:
             self.found.setText(f"No entry of {total:,} matches these filters. <b>Clear filters</b> to see them all.")
+        if chosen.up_to is not None:
+            self.found.setText(f"Entry {chosen.up_to:,} and the {max(count - 1, 0):,} before it, newest first. "
+                               "<b>Clear filters</b> to see the newest entries again.")
+            if rows and rows[0].seq == chosen.up_to:
+                self.view.selectRow(0)
         self.export_button.setEnabled(count > 0 and self.workspace.may("export"))
         fit_columns(self.view, 360)
         self.shown_entries.emit(count)
@@ -294,6 +326,10 @@ class AuditPage(Page):
         if check != self._checks:
             return
         self.verify_button.setEnabled(True)
+        self.broken_seq = None if result.ok else result.broken_seq
+        self.show_broken_button.setVisible(self.broken_seq is not None)
+        if self.broken_seq is not None:
+            self.show_broken_button.setText(f"S&how entry {self.broken_seq:,}")
         when = dt.datetime.now().strftime("%H:%M")
         if result.ok:
             self.verdict.setText(f"\u2714 <b>The log is intact</b>: all {result.entries:,} entries follow one another "
@@ -315,13 +351,17 @@ class AuditPage(Page):
         if self.window_.workspace is None:
             return
         chosen = self.entries.filter_text if isinstance(self.entries.filter_text, AuditFilter) else AuditFilter()
-        suggested = f"audit log {dt.date.today().isoformat()}.xlsx"
-        out = messages().save_file(self, "Export the audit log", suggested,
-                                   "Excel workbook (*.xlsx);;CSV file (*.csv)")
+        # A workbook takes ~1 s per 1,000 entries to write (openpyxl), a CSV file a tenth of that: many entries
+        # are offered as CSV first.
+        big = getattr(self, "found_count", 0) > XLSX_SUGGESTED_UP_TO
+        kind = ".csv" if big else ".xlsx"
+        suggested = f"audit log {dt.date.today().isoformat()}{kind}"
+        kinds = ["Excel workbook (*.xlsx)", "CSV file, quicker for many entries (*.csv)"]
+        out = messages().save_file(self, "Export the audit log", suggested, ";;".join(reversed(kinds) if big else kinds))
         if out is None:
             return
         if out.suffix.lower() not in (".xlsx", ".csv"):
-            out = out.with_name(out.name + ".xlsx")
+            out = out.with_name(out.name + kind)
         ws = self.workspace
         job = self.window_.workers.run(
             lambda progress: ws.export_audit(out, chosen, progress=progress), lambda count: self._exported(out, count),

@@ -209,9 +209,9 @@ class SettingsPage(Page):
         self.save_source_button = QPushButton("&Save for this source")
         self.save_source_button.setAccessibleName("Save the agreement and retention of the selected source")
         self.save_source_button.clicked.connect(self.save_source)
-        agreement_label = QLabel("Fa&lls under:")
+        agreement_label = QLabel("Falls &under:")
         agreement_label.setBuddy(self.source_agreement)
-        keep_label = QLabel("&Keep records:")
+        keep_label = QLabel("Keep recor&ds:")
         keep_label.setBuddy(self.retention)
         box.addLayout(_row(agreement_label, self.source_agreement, keep_label, self.retention,
                            self.save_source_button))

@@ -94,6 +94,7 @@ def test_filter_by_action_user_and_words_in_the_details(log: Workspace) -> None:
     assert log.audit_count(AuditFilter(text="bookings .xlsx")) == 400  # every word must appear
     assert log.audit_count(AuditFilter(text="50%")) == 0  # % and _ are letters here, not wildcards
     assert log.audit_count(AuditFilter(text="list_1")) == 0
+    assert [e.seq for e in log.audit_page(AuditFilter(up_to=40, action="import"), limit=3)] == [40, 38, 37]
     actions, names = log.audit_choices()
     assert actions == ["export", "import", "init", "source", "unlock"] and names == ["ana", "rosa"]
 

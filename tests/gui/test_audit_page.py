@@ -96,8 +96,13 @@ def test_the_page_opens_on_the_newest_entries_and_says_the_chain_holds(qtbot, au
     assert shown(page, 0)[:2] == [f"{total:,}", f"{total - 1:,}"]
     assert shown(page, 3)[0] == "Unlocked" and f"{total:,} entries" in page.found.text()
     assert "intact" in page.verdict.text() and f"all {total:,} entries" in page.verdict.text()
-    page.view.verticalScrollBar().setValue(page.view.verticalScrollBar().maximum())
-    qtbot.waitUntil(lambda: page.entries.rowCount() > page.entries.PAGE, timeout=5000)  # scrolling fetches more
+    bar = page.view.verticalScrollBar()
+
+    def scrolled_to_the_end() -> bool:  # (once the view is laid out, its scroll bar has a range)
+        bar.setValue(bar.maximum())
+        return page.entries.rowCount() > page.entries.PAGE
+
+    qtbot.waitUntil(scrolled_to_the_end, timeout=10_000)  # scrolling fetches the next page
 
 
 def test_filters_through_the_widgets(qtbot, audited: Workspace) -> None:
@@ -130,7 +135,8 @@ def test_filters_through_the_widgets(qtbot, audited: Workspace) -> None:
 
 
 def test_export_writes_what_the_filters_find_and_shows_up_in_the_log(qtbot, audited: Workspace, gui_isolation,
-                                                                    tmp_path: Path) -> None:
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     window = make_window(qtbot, audited)
     page = open_audit(qtbot, window)
     with qtbot.waitSignal(page.shown_entries, timeout=10_000):
@@ -153,6 +159,12 @@ def test_export_writes_what_the_filters_find_and_shows_up_in_the_log(qtbot, audi
         page.export_button.click()
     sheet = openpyxl.load_workbook(tmp_path / "everything.xlsx", read_only=True)["Audit log"]
     assert sum(1 for _ in sheet.iter_rows()) == audited.audit_count() - 1 + 1  # all but its own entry, + header
+    # many entries: CSV is offered first (a workbook is slow to write), and is what a name without suffix gets
+    monkeypatch.setattr("ddj_desktop.gui.audit_page.XLSX_SUGGESTED_UP_TO", 100)
+    gui_isolation.file_to_save = tmp_path / "many"
+    with qtbot.waitSignal(page.shown_entries, timeout=20_000):
+        page.export_button.click()
+    assert (tmp_path / "many.csv").read_text(encoding="utf-8-sig").count("\n") == audited.audit_count() - 1 + 1
 
 
 def test_a_broken_chain_is_said_plainly(qtbot, audited: Workspace) -> None:
@@ -164,6 +176,16 @@ def test_a_broken_chain_is_said_plainly(qtbot, audited: Workspace) -> None:
     assert checked.args == [False]
     assert "changed outside DDJ Desktop, at entry 40" in page.verdict.text()
     assert "tell your admin" in page.verdict.text() and "b00020" in page.verdict.styleSheet()
+    assert page.show_broken_button.isVisible() and page.show_broken_button.text() == "S&how entry 40"
+    with qtbot.waitSignal(page.shown_entries, timeout=10_000) as found:
+        qtbot.mouseClick(page.show_broken_button, Qt.MouseButton.LeftButton)
+    assert found.args == [40] and shown(page, 0)[:2] == ["40", "39"] and "Entry 40 and the 39 before it" in \
+        page.found.text()
+    assert page.view.selectionModel().selectedRows()[0].row() == 0  # the broken entry, selected
+    assert page.entries.row_at(0).details == {"what": "nothing"}
+    with qtbot.waitSignal(page.shown_entries, timeout=10_000) as found:
+        page.clear_filters()
+    assert found.args == [audited.audit_count()]
 
 
 @pytest.mark.parametrize("role", ["analyst", "reviewer"])
@@ -180,7 +202,7 @@ def test_who_opens_the_page(qtbot, audited: Workspace, store_path: Path, role: s
         else:
             assert not page.not_allowed.isHidden() and "(reviewer)" in page.not_allowed.text()
             assert page.entries.rowCount() == 0 and not page.export_button.isEnabled()
-            assert not page.search.isEnabled()
+            assert not page.search.isEnabled() and page.verdict.text() == ""  # no "checking" that never ends
         window.close()
 
 
