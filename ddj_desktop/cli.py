@@ -665,6 +665,9 @@ def cmd_review(args: argparse.Namespace) -> int:
                       f"records={item.records}{flag}")
             print(f"{queue.left} pairs left ({queue.decided} decided); if review stopped now, about "
                   f"{queue.expected_wrong:.1f} true matches would stay unlinked.", file=sys.stderr)
+            if queue.withheld:
+                print(f"{queue.withheld} more pair(s) hold 42 CFR Part 2 records, which the county does not show to "
+                      "your role: a colleague whose role may see them reviews those.", file=sys.stderr)
         elif args.action == "decide":
             done = ws.review_decide(args.pair_id, args.decision, note=args.note)
             print(f"Pair {done.pair_id}: {done.decision} ({done.persons_changed} records changed person).")
@@ -806,7 +809,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = _store_command(sub, "county", cmd_county,
-                       "show or load the county settings (county, partner agencies) that ROI forms need")
+                       "show or load the county settings (county, partner agencies, 42 CFR Part 2 sources "
+                       "and the roles that may see them) that ROI forms need")
     p.add_argument("--load", metavar="FILE.toml", help="load the settings from this file")
     p.add_argument("--example", action="store_true", help="print an example settings file (no store needed)")
 

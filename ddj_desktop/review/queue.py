@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from ddj_desktop.governance.part2 import Withheld
 from ddj_desktop.linkage.compare import COMPARISONS
 from ddj_desktop.linkage.run import REVIEW, RecordRef
 from ddj_desktop.review.decisions import UNSURE, ReviewDecision, in_force
@@ -52,6 +53,7 @@ class ReviewQueue:
     items: list[QueueItem]
     decided: int  # pairs with a same / different decision in force
     list_rule: str | None = None  # the frequent-utilizer rule used to find list-changing pairs
+    withheld: int = 0  # pairs left out because a record of them is 42 CFR Part 2 and the role may not see it
 
     @property
     def left(self) -> int:
@@ -66,8 +68,11 @@ class ReviewQueue:
 
 def build_queue(
     session: Session, list_changes: Callable[[list[tuple[int | None, int | None]]], np.ndarray] | None = None,
+    *, hidden: Withheld | None = None,
 ) -> ReviewQueue:
-    """The queue, ordered; `list_changes` flags the (person a, person b) pairs whose answer changes the list."""
+    """The queue, ordered; `list_changes` flags the (person a, person b) pairs whose answer changes the list.
+    Pairs with a record of a `hidden` source are left out (and counted); so are those records in the sizes."""
+    hidden = hidden or Withheld()
     source_a, source_b = aliased(Source), aliased(Source)
     record_a, record_b = aliased(Record), aliased(Record)
     rows = session.execute(
@@ -80,11 +85,14 @@ def build_queue(
     decided = in_force(session)
     bound = {pid for pid, row in decided.items() if row.decision != UNSURE}
     rows = [r for r in rows if r[0] not in bound and not (r[6] is not None and r[6] == r[7])]
+    shown = [r for r in rows if not (hidden.hides(r[2]) or hidden.hides(r[4]))]
+    withheld, rows = len(rows) - len(shown), shown
     persons = {p for r in rows for p in (r[6], r[7]) if p is not None}
     sizes: dict[int, int] = {}
     if persons:
         sizes = dict(session.execute(  # type: ignore[arg-type]
-            select(Record.person_id, func.count()).where(Record.person_id.is_not(None)).group_by(Record.person_id)
+            select(Record.person_id, func.count()).where(Record.person_id.is_not(None), hidden.visible())
+            .group_by(Record.person_id)
         ).all())
     flags = np.zeros(len(rows), dtype=bool)
     if list_changes is not None and rows:
@@ -95,7 +103,7 @@ def build_queue(
         for r, flag in zip(rows, flags.tolist(), strict=True)
     ]  # fmt: skip
     items.sort(key=lambda i: (i.unsure, not i.changes_list, -i.records, abs(i.probability - 0.5), i.pair_id))
-    return ReviewQueue(items, len(bound))
+    return ReviewQueue(items, len(bound), withheld=withheld)
 
 
 # -- one pair, as a reviewer sees it ------------------------------------------------------------------------------
@@ -194,13 +202,15 @@ def _record_views(session: Session, where: Any, *, details: bool, limit: int | N
     return out
 
 
-def pair_view(session: Session, pid: str, *, details: bool) -> PairView | None:
-    """The pair `pid` as a reviewer sees it, or None if there is no such pair."""
+def pair_view(session: Session, pid: str, *, details: bool, hidden: Withheld | None = None) -> PairView | None:
+    """The pair `pid` as a reviewer sees it, or None if there is no such pair (or a record of it is `hidden`); the
+    records linked to each side leave out the `hidden` ones, in the lists and in their totals."""
+    hidden = hidden or Withheld()
     pair = session.get(Pair, pid)
     if pair is None:
         return None
     records = {v.record_id: v for v in _record_views(
-        session, Record.id.in_([pair.a_record_id, pair.b_record_id]), details=details)}
+        session, Record.id.in_([pair.a_record_id, pair.b_record_id]) & hidden.visible(), details=details)}
     a, b = records.get(pair.a_record_id), records.get(pair.b_record_id)
     if a is None or b is None:
         return None
@@ -214,9 +224,10 @@ def pair_view(session: Session, pid: str, *, details: bool) -> PairView | None:
     for side, person, exclude in (("a", a.person_id, a.record_id), ("b", b.person_id, b.record_id)):
         if person is None:
             continue
-        others = _record_views(session, (Record.person_id == person) & (Record.id != exclude), details=details,
-                               limit=LINKED_SHOWN)
-        total = session.scalar(select(func.count()).select_from(Record).where(Record.person_id == person)) or 1
+        others = _record_views(session, (Record.person_id == person) & (Record.id != exclude) & hidden.visible(),
+                               details=details, limit=LINKED_SHOWN)
+        total = session.scalar(select(func.count()).select_from(Record)
+                               .where(Record.person_id == person, hidden.visible())) or 1
         setattr(view, f"linked_{side}", others)
         setattr(view, f"linked_{side}_total", int(total) - 1)
     view.decision = session.scalar(
@@ -236,5 +247,5 @@ def record_views(session: Session, refs: list[RecordRef], *, details: bool) -> l
     return _record_views(session, where, details=details)
 
 
-def person_views(session: Session, person_id: int, *, details: bool) -> list[RecordView]:
-    return _record_views(session, Record.person_id == person_id, details=details)
+def person_views(session: Session, person_id: int, *, details: bool, hidden: Withheld | None = None) -> list[RecordView]:
+    return _record_views(session, (Record.person_id == person_id) & (hidden or Withheld()).visible(), details=details)
