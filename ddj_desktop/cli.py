@@ -241,8 +241,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 getpass.getpass(f"Password for the new user {args.add}: ") if sys.stdin.isatty() else None)
             if not password:
                 raise DdjError("The new user needs a password.", hint="Type it at the prompt or set DDJ_NEW_USER_PASSWORD.")
-            ws.add_user(args.add, args.role, password)
-            print(f"Added {args.add} ({args.role}).")
+            ws.add_user(args.add, args.role or "analyst", password)
+            print(f"Added {args.add} ({args.role or 'analyst'}).")
         elif args.set_password:
             password = os.environ.get("DDJ_NEW_USER_PASSWORD") or (
                 getpass.getpass("New password: ") if sys.stdin.isatty() else None)
@@ -250,6 +250,10 @@ def cmd_users(args: argparse.Namespace) -> int:
                 raise DdjError("No password given.", hint="Type it at the prompt or set DDJ_NEW_USER_PASSWORD.")
             ws.set_password(password, name=args.set_password)
             print(f"Password set for {args.set_password}.")
+        elif args.change:
+            active = False if args.deactivate else True if args.activate else None
+            changed = ws.change_user(args.change, role=args.role, active=active)
+            print(f"{changed.name} is now {changed.role}{'' if changed.active else ' (inactive)'}.")
         for u in ws.users():
             state = "" if u.active else " (inactive)"
             print(f"{u.name:<20} {u.role:<9}{state}")
@@ -760,8 +764,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _store_command(sub, "users", cmd_users, "list users, add one, or set a password (admins)")
     p.add_argument("--add", metavar="NAME", help="add a user (password from a prompt or DDJ_NEW_USER_PASSWORD)")
-    p.add_argument("--role", default="analyst", choices=("admin", "analyst", "reviewer", "viewer"))
+    p.add_argument("--role", choices=("admin", "analyst", "reviewer", "viewer"),
+                   help="with --add (default analyst) or --change")
     p.add_argument("--set-password", metavar="NAME", help="set the password of NAME (yourself, or any as admin)")
+    p.add_argument("--change", metavar="NAME", help="change user NAME: a new --role, --deactivate or --activate")
+    p.add_argument("--deactivate", action="store_true", help="with --change: NAME can no longer sign in")
+    p.add_argument("--activate", action="store_true", help="with --change: NAME can sign in again")
 
     p = _store_command(sub, "import", cmd_import, "import agency export files into a source (one transaction)")
     p.add_argument("files", nargs="+", metavar="FILE", help="xlsx/xlsm/xls/csv/tsv/txt files; files of one "

@@ -1061,18 +1061,21 @@ class Workspace:
             return retention.expired(session, _day(on) or dt.date.today())
 
     def expired_records(self, *, on: Any = None, limit: int = 1000) -> list[RecordRow]:
-        """The records past retention on day `on` (the first `limit`), to look at before purging."""
+        """The records past retention on day `on` (the first `limit`), to look at before purging. Audited (a view)."""
         import datetime as dt
 
         from ddj_desktop.governance import retention
 
         self._require("view_retention")
         self._require("view_identity")
-        with self.store.reading() as session:
-            ids = retention.expired_record_ids(session, _day(on) or dt.date.today())[:limit]
+        day = _day(on) or dt.date.today()
+        with self.store.session() as session:
+            ids = retention.expired_record_ids(session, day)[:limit]
             query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "").where(
                 Record.id.in_(ids), self._withheld(session).visible())
-            return [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
+            rows = [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
+            self._audit(session, "view_expired", on=day.isoformat(), records=len(rows))
+        return rows
 
     def purge_expired(self, *, on: Any = None) -> Any:
         """Delete every record past its source's retention on day `on` (default today), and what names them; the
@@ -1128,6 +1131,29 @@ class Workspace:
             user = users.add_user(session, name, role, password)
             self._audit(session, "user_add", name=user.name, role=user.role)
             return UserInfo(user.name, user.role, user.active, True)
+
+    def change_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> UserInfo:
+        """Give user `name` another role, or make them inactive (they can no longer sign in; their name stays in
+        the audit log) or active again. Admins; the store always keeps an active admin."""
+        self._require("manage_users")
+        with self.store.session() as session:
+            user = session.scalar(select(User).where(User.name == name))
+            if user is None:
+                raise DdjError(f"There is no user named {name!r}.")
+            changes: dict[str, Any] = {}
+            if role is not None and role != user.role:
+                user.role = changes["role"] = users.check_role(role)
+            if active is not None and active != user.active:
+                user.active = changes["active"] = active
+            session.flush()
+            admins = session.scalar(select(func.count()).select_from(User).where(
+                User.role == "admin", User.active.is_(True))) or 0
+            if admins == 0:
+                raise DdjError("The store would be left without an active admin; nothing was changed.",
+                               hint="Make another user an admin first.")
+            if changes:
+                self._audit(session, "user_change", name=user.name, **changes)
+            return UserInfo(user.name, user.role, user.active, user.password_hash is not None)
 
     def my_account(self) -> UserInfo:
         """The acting user: name, role, whether they have a password of their own."""
