@@ -862,7 +862,9 @@ class Workspace:
     def consents(self, person: str | int | None = None, *, on: Any = None, expiring_only: bool = False,
                  within_days: int | None = None) -> list[Any]:
         """Every consent (of `person`), with its status on day `on` (default today); `expiring_only`: those
-        ending within `within_days` (default: the county's warning period, 30 days)."""
+        ending within `within_days` (default: the county's warning period, 30 days). A role that may not see 42 CFR
+        Part 2 records does not see the consents that cover them either (a consent to share a treatment program's
+        records all but says the person is its patient)."""
         import datetime as dt
 
         from ddj_desktop.consent import identity, register
@@ -873,8 +875,9 @@ class Workspace:
         with self.store.reading() as session:
             county = register.county_settings(session)
             soon = within_days if within_days is not None else county.expiring_days if county else 30
+            hidden = self._withheld(session)
             rows = [register.info(c, day, soon, person_label(c.person_id))
-                    for c in register.consents_of(session, person_id)]
+                    for c in register.consents_of(session, person_id) if not (hidden and c.part2)]
         return [r for r in rows if r.status == "expiring"] if expiring_only else rows
 
     def disclose(self, person: str | int, to: str, categories: list[str], out: Path, *, on: Any = None) -> Any:

@@ -3,7 +3,8 @@
 (`part2_roles`, default admin and analyst).
 
 To a role that may not, a Part 2 record does not exist: it is left out of searches, person views, pair views,
-explanations, exports, lists and disclosures, with no marker in its place. A marker ("1 record withheld under
+explanations, exports, lists, form names and disclosures (a disclosure that would hold one is refused), with no
+marker in its place; the consents that cover Part 2 records are left out of the consent register's lists too. A marker ("1 record withheld under
 42 CFR Part 2") beside a person would itself disclose what Part 2 protects, that this person is a patient of a
 substance-use program, so it is never shown per person. Where counting honestly matters to the work, the count is
 given in aggregate with no one named: the review queue says how many pairs it holds back for a colleague whose role

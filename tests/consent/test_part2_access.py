@@ -60,3 +60,13 @@ def test_an_analysts_disclosure_with_part2_records_is_refused_and_the_admins_is_
     entries = [(e["user"], e["action"], json.loads(e["details"])) for e in admins_only.audit_entries(4)]
     refused = [d for user, action, d in entries if user == "alan" and action == "disclose_refused"]
     assert refused and "42 CFR Part 2" in refused[0]["reason"]
+
+
+def test_the_consents_that_cover_part2_records_are_not_listed_for_a_role_that_may_not_see_them(
+    admins_only: Workspace, maria: str
+) -> None:
+    plain = _record(admins_only, maria, categories=["jail", "hmis"], disclosing=["sheriff", "coc"])
+    assert not plain.part2
+    assert {c.part2 for c in admins_only.consents(maria, on="2025-04-01")} == {True, False}
+    with Workspace.open(admins_only.path, PASSPHRASE, user="alan", password="analyst password 1") as analyst:
+        assert [c.id for c in analyst.consents(maria, on="2025-04-01")] == [plain.id]
