@@ -270,8 +270,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 getpass.getpass(f"Password for the new user {args.add}: ") if sys.stdin.isatty() else None)
             if not password:
                 raise DdjError("The new user needs a password.", hint="Type it at the prompt or set DDJ_NEW_USER_PASSWORD.")
-            ws.add_user(args.add, args.role, password)
-            print(f"Added {args.add} ({args.role}).")
+            ws.add_user(args.add, args.role or "analyst", password)
+            print(f"Added {args.add} ({args.role or 'analyst'}).")
         elif args.set_password:
             password = os.environ.get("DDJ_NEW_USER_PASSWORD") or (
                 getpass.getpass("New password: ") if sys.stdin.isatty() else None)
@@ -279,6 +279,10 @@ def cmd_users(args: argparse.Namespace) -> int:
                 raise DdjError("No password given.", hint="Type it at the prompt or set DDJ_NEW_USER_PASSWORD.")
             ws.set_password(password, name=args.set_password)
             print(f"Password set for {args.set_password}.")
+        elif args.change:
+            active = False if args.deactivate else True if args.activate else None
+            changed = ws.change_user(args.change, role=args.role, active=active)
+            print(f"{changed.name} is now {changed.role}{'' if changed.active else ' (inactive)'}.")
         for u in ws.users():
             state = "" if u.active else " (inactive)"
             print(f"{u.name:<20} {u.role:<9}{state}")
@@ -694,6 +698,9 @@ def cmd_review(args: argparse.Namespace) -> int:
                       f"records={item.records}{flag}")
             print(f"{queue.left} pairs left ({queue.decided} decided); if review stopped now, about "
                   f"{queue.expected_wrong:.1f} true matches would stay unlinked.", file=sys.stderr)
+            if queue.withheld:
+                print(f"{queue.withheld} more pair(s) hold 42 CFR Part 2 records, which the county does not show to "
+                      "your role: a colleague whose role may see them reviews those.", file=sys.stderr)
         elif args.action == "decide":
             done = ws.review_decide(args.pair_id, args.decision, note=args.note)
             print(f"Pair {done.pair_id}: {done.decision} ({done.persons_changed} records changed person).")
@@ -801,8 +808,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _store_command(sub, "users", cmd_users, "list users, add one, or set a password (admins)")
     p.add_argument("--add", metavar="NAME", help="add a user (password from a prompt or DDJ_NEW_USER_PASSWORD)")
-    p.add_argument("--role", default="analyst", choices=("admin", "analyst", "reviewer", "viewer"))
+    p.add_argument("--role", choices=("admin", "analyst", "reviewer", "viewer"),
+                   help="with --add (default analyst) or --change")
     p.add_argument("--set-password", metavar="NAME", help="set the password of NAME (yourself, or any as admin)")
+    p.add_argument("--change", metavar="NAME", help="change user NAME: a new --role, --deactivate or --activate")
+    p.add_argument("--deactivate", action="store_true", help="with --change: NAME can no longer sign in")
+    p.add_argument("--activate", action="store_true", help="with --change: NAME can sign in again")
 
     p = _store_command(sub, "import", cmd_import, "import agency export files into a source (one transaction)")
     p.add_argument("files", nargs="+", metavar="FILE", help="xlsx/xlsm/xls/csv/tsv/txt files; files of one "
@@ -850,7 +861,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = _store_command(sub, "county", cmd_county,
-                       "show or load the county settings (county, partner agencies) that ROI forms need")
+                       "show or load the county settings (county, partner agencies, 42 CFR Part 2 sources "
+                       "and the roles that may see them) that ROI forms need")
     p.add_argument("--load", metavar="FILE.toml", help="load the settings from this file")
     p.add_argument("--example", action="store_true", help="print an example settings file (no store needed)")
 

@@ -1,7 +1,11 @@
 """Workspace: the one facade over an open, unlocked store. The CLI, the GUI and the tests all call this.
 
 Every call acts as `self.user`, checks that user's role, runs in one transaction, and writes one audit entry when
-it changes the store or lets data out of it.
+it changes the store, lets data out of it, or shows someone a person's records (person_records, review_person,
+explain_person, expired_records). Searches (find_records) and the review queue's pair views are not logged one by
+one: a search's text is often a name, which the never-purged log must not hold, and the desktop fetches pairs
+ahead of the reviewer; the reviewer's decision on a pair is logged. Records of 42 CFR Part 2 sources reach only
+the roles the county settings allow (governance.part2).
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ddj_desktop import exporting
-from ddj_desktop.errors import AuthenticationFailed, DdjError, WrongPassphrase
-from ddj_desktop.governance import audit, users
+from ddj_desktop.errors import AuthenticationFailed, DdjError, PermissionDenied, WrongPassphrase
+from ddj_desktop.governance import audit, part2, users
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.normalize.names import normalize_name
 from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
-from ddj_desktop.store.models import Agreement, ImportBatch, Person, Record, RowProblem, Source, User
+from ddj_desktop.store.models import Agreement, ImportBatch, Pair, Person, Record, RowProblem, Source, User
 from ddj_desktop.store.store import Store
 
 # Sequential Intercept Model intercepts for the source names counties use most; any other source starts unknown.
@@ -174,6 +178,19 @@ class Workspace:
     def _audit(self, session: Session, action: str, **details: Any) -> None:
         audit.append(session, self.user_name, action, **details)
 
+    def _withheld(self, session: Session) -> part2.Withheld:
+        """The 42 CFR Part 2 sources the acting role may not see (governance.part2): every path that returns
+        records, their events or their identities leaves these out."""
+        return part2.withheld(session, self.role)
+
+    def _refuse_withheld(self, hidden: part2.Withheld, *sources: str) -> None:
+        named = sorted({s.strip().lower() for s in sources if hidden.hides(s)})
+        if named:
+            raise PermissionDenied(
+                f"The records of {', '.join(named)} are 42 CFR Part 2 records, which the county does not show to "
+                f"your role ({self.role}).", hint="A user whose role may see them can do this.",
+            )
+
     # -- sources -------------------------------------------------------------------------------------------
     def sources(self) -> list[SourceInfo]:
         """Every source with its record count, by name."""
@@ -268,7 +285,9 @@ class Workspace:
         self._require("view_summary")
         with self.store.reading() as session:
             query = select(RowProblem.file_name, RowProblem.row_number, RowProblem.reason, RowProblem.rejected)
-            query = query.where(RowProblem.batch_id == batch_id).order_by(RowProblem.id)
+            query = query.where(RowProblem.batch_id == batch_id, RowProblem.batch_id.in_(
+                select(ImportBatch.id).where(self._withheld(session).visible(ImportBatch.source_id)))
+            ).order_by(RowProblem.id)  # fmt: skip
             if rejected_only:
                 query = query.where(RowProblem.rejected.is_(True))
             return [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
@@ -340,8 +359,10 @@ class Workspace:
         """Write the rejected rows (with their values) and dropped values of `batch_ids` to an xlsx file."""
         self._require("export")
         with self.store.session() as session:
+            shown = select(ImportBatch.id).where(self._withheld(session).visible(ImportBatch.source_id))
             problems = list(session.scalars(
-                select(RowProblem).where(RowProblem.batch_id.in_(batch_ids)).order_by(RowProblem.id)
+                select(RowProblem).where(RowProblem.batch_id.in_(batch_ids), RowProblem.batch_id.in_(shown))
+                .order_by(RowProblem.id)
             ))  # fmt: skip
             count = exporting.write_problems_xlsx(Path(out), problems)
             self._audit(session, "export", what="rejected rows", file=Path(out).name, rows=count, batches=batch_ids)
@@ -366,6 +387,7 @@ class Workspace:
             rows = session.execute(
                 select(Source.name, Record.source_key, Record.person_id)
                 .join(Source, Source.id == Record.source_id)
+                .where(self._withheld(session).visible())
                 .order_by(Source.name, Record.source_key)
             )
             count = exporting.write_csv(
@@ -390,6 +412,7 @@ class Workspace:
         with self.store.reading() as session:
             order = _RECORD_COLUMNS[sort]
             query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), text)
+            query = query.where(self._withheld(session).visible())
             if after is not None:
                 query = query.where(_after(order, _sort_value(after, sort), after.id, descending))
             by = (order.desc(), Record.id.desc()) if descending else (order, Record.id)
@@ -400,7 +423,8 @@ class Workspace:
         """How many records `find_records(text)` finds in all."""
         self._require("view_identity")
         with self.store.reading() as session:
-            return session.scalar(_record_query(select(func.count(Record.id)), text)) or 0
+            query = _record_query(select(func.count(Record.id)), text).where(self._withheld(session).visible())
+            return session.scalar(query) or 0
 
     def similar_names(self, text: str, limit: int = 8) -> list[str]:
         """Last names in the store spelled close to the first word of `text` (SMITH for "smiht"), closest first."""
@@ -413,18 +437,21 @@ class Workspace:
         from rapidfuzz.distance import JaroWinkler
 
         with self.store.reading() as session:
-            names = list(session.scalars(select(Record.last_name).where(Record.last_name.is_not(None)).distinct()))
+            names = list(session.scalars(select(Record.last_name).where(
+                Record.last_name.is_not(None), self._withheld(session).visible()).distinct()))
         found = process.extract(word, names, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.85, limit=limit)
         return [name for name, _score, _index in found if name != word]
 
     def person_records(self, person: str | int) -> list[RecordRow]:
-        """Every record of one person (P000123 or 123), by event date."""
+        """Every record of one person (P000123 or 123) the role may see, by event date. Audited (a view)."""
         self._require("view_identity")
         person_id = int(str(person).upper().lstrip("P") or 0)
-        with self.store.reading() as session:
+        with self.store.session() as session:
             query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "")
-            query = query.where(Record.person_id == person_id).order_by(Record.event_start, Record.id)
-            return [_record_row(r) for r in session.execute(query)]
+            query = query.where(Record.person_id == person_id, self._withheld(session).visible())
+            rows = [_record_row(r) for r in session.execute(query.order_by(Record.event_start, Record.id))]
+            self._audit(session, "view_person", person=person_label(person_id), records=len(rows))
+        return rows
 
     # -- linkage -------------------------------------------------------------------------------------------
     def link(
@@ -462,6 +489,7 @@ class Workspace:
 
         self._require("view_identity")
         with self.store.session() as session:
+            self._refuse_withheld(self._withheld(session), a[0], b[0])
             result = explain.explain_pair(session, a, b)
             self._audit(session, "explain", a=f"{a[0]}:{a[1]}", b=f"{b[0]}:{b[1]}")
         return result
@@ -472,7 +500,9 @@ class Workspace:
 
         self._require("view_identity")
         with self.store.session() as session:
+            hidden = self._withheld(session)
             if not isinstance(person, int):
+                self._refuse_withheld(hidden, person[0])
                 found = session.scalar(
                     select(Record.person_id).join(Source, Source.id == Record.source_id)
                     .where(Source.name == person[0].strip().lower(), Record.source_key == person[1].strip())
@@ -480,7 +510,7 @@ class Workspace:
                 if found is None:
                     raise DdjError(f"There is no linked record {person[0]}:{person[1]}.")
                 person = found
-            result = explain.explain_person(session, person)
+            result = explain.explain_person(session, person, visible=hidden.visible() if hidden else None)
             self._audit(session, "explain", person=person_label(person))
         return result
 
@@ -492,7 +522,7 @@ class Workspace:
         self._require("review")
         with self.store.reading() as session:
             flags, rule = self._review_list_impact(session) if list_impact else (None, None)
-            result = queue.build_queue(session, flags)
+            result = queue.build_queue(session, flags, hidden=self._withheld(session))
         result.list_rule = rule
         return result
 
@@ -517,11 +547,14 @@ class Workspace:
     def review_pair(self, pair_id: str) -> Any:
         """One pair as a reviewer sees it (review.PairView): identity fields side by side, each comparison's
         weight, the records already linked to each side. Event details only for roles with view_details."""
-        from ddj_desktop.review import queue
+        from ddj_desktop.review import queue, service
 
         self._require("review")
         with self.store.reading() as session:
-            view = queue.pair_view(session, pair_id, details=self._may("view_details"))
+            hidden = self._withheld(session)
+            if hidden and session.get(Pair, pair_id) is not None:
+                self._refuse_withheld(hidden, *(ref[0] for ref in service.pair_refs(session, pair_id)))
+            view = queue.pair_view(session, pair_id, details=self._may("view_details"), hidden=hidden)
         if view is None:
             raise DdjError(f"There is no review pair {pair_id!r}.")
         return view
@@ -532,6 +565,9 @@ class Workspace:
 
         self._require("review")
         with self.store.session() as session:
+            hidden = self._withheld(session)
+            if hidden:
+                self._refuse_withheld(hidden, *(ref[0] for ref in service.pair_refs(session, pair_id)))
             done = service.decide(session, pair_id, decision, user=self.user_name, now=users.now(), note=note)
             self._audit(session, "review_decide", pair=pair_id, decision=done.decision, a=f"{done.a[0]}:{done.a[1]}",
                         b=f"{done.b[0]}:{done.b[1]}", **_note_mark(note), records_moved=done.persons_changed)
@@ -539,10 +575,13 @@ class Workspace:
 
     def review_undo(self) -> Any:
         """Take back the latest review action (decision, split or merge), in order; None when nothing is left."""
-        from ddj_desktop.review import service
+        from ddj_desktop.review import decisions, service
 
         self._require("review")
         with self.store.session() as session:
+            hidden = self._withheld(session)
+            if hidden:
+                self._refuse_withheld(hidden, *(ref[0] for row in decisions.last_action(session) for ref in (row.a, row.b)))
             done = service.undo(session, user=self.user_name, now=users.now())
             if done is not None:
                 self._audit(session, "review_undo", undone_action=done.action, kind=done.kind, pair=done.pair_id,
@@ -550,13 +589,18 @@ class Workspace:
         return done
 
     def review_person(self, person: int | str) -> Any:
-        """One person's records (identity only) and its weak chains: a review.PersonReview."""
+        """One person's records (identity only; those the role may see) and its weak chains: a review.PersonReview.
+        Audited (a view)."""
         from ddj_desktop.review import persons
 
         self._require("review")
         person_id = int(str(person).upper().lstrip("P") or 0)
-        with self.store.reading() as session:
-            return persons.person_review(session, person_id, details=self._may("view_details"))
+        with self.store.session() as session:
+            review = persons.person_review(session, person_id, details=self._may("view_details"),
+                                           hidden=self._withheld(session))
+            self._audit(session, "view_person", person=person_label(person_id), records=len(review.records),
+                        review=True)
+        return review
 
     def review_split(self, person: int | str, records: list[tuple[str, str]], *, note: str | None = None) -> Any:
         """Split `records` off a person (they are one person, not the others'); binding and undoable."""
@@ -565,6 +609,7 @@ class Workspace:
         self._require("review")
         person_id = int(str(person).upper().lstrip("P") or 0)
         with self.store.session() as session:
+            self._refuse_withheld(self._withheld(session), *(source for source, _key in records))
             done = service.split(session, person_id, records, user=self.user_name, now=users.now(), note=note)
             self._audit(session, "review_split", person=person_label(person_id),
                         records=[f"{s}:{k}" for s, k in records], **_note_mark(note),
@@ -578,7 +623,9 @@ class Workspace:
         self._require("review")
         ids = [int(str(p).upper().lstrip("P") or 0) for p in (person_a, person_b)]
         with self.store.session() as session:
-            done = service.merge(session, ids[0], ids[1], user=self.user_name, now=users.now(), note=note)
+            hidden = self._withheld(session)
+            done = service.merge(session, ids[0], ids[1], user=self.user_name, now=users.now(), note=note,
+                                 visible=hidden.visible() if hidden else None)
             self._audit(session, "review_merge", persons=[person_label(p) for p in ids], **_note_mark(note),
                         records_moved=done.persons_changed)
         return done
@@ -615,14 +662,15 @@ class Workspace:
     def _utilizer_events(self, session: Session, rule: Any) -> Any:
         from ddj_desktop.utilizers import events
 
-        fingerprint = events.store_fingerprint(session)
+        hidden = self._withheld(session)
+        fingerprint = (*events.store_fingerprint(session), tuple(sorted(hidden.ids)))
         keys, dob = rule.attribute_keys(), rule.needs_dob()
         cached = self._utilizer_cache
         if cached and cached[0] == fingerprint and keys <= cached[1] and (cached[2] or not dob):
             return cached[3]
         if cached and cached[0] == fingerprint:
             keys, dob = keys | cached[1], dob or cached[2]
-        table = events.load_events(session, keys, with_dob=dob)
+        table = events.load_events(session, keys, with_dob=dob, without_sources=hidden.ids)
         self._utilizer_cache = (fingerprint, frozenset(keys), dob, table)
         return table
 
@@ -781,7 +829,8 @@ class Workspace:
         person_ids = [identity.parse_person(p) for p in persons]
         with self.store.session() as session:
             used, printed = roi.write_forms(session, person_ids, template_name=template, out=out, out_dir=out_dir,
-                                            user=self.user_name, progress=progress)
+                                            user=self.user_name, progress=progress,
+                                            without_sources=self._withheld(session).ids)
             self._audit(session, "roi_forms", template=used.id, version=used.version,
                         forms={f.number: f.person for f in printed}, files=sorted({f.file.name for f in printed}))
         return printed
@@ -859,7 +908,9 @@ class Workspace:
     def consents(self, person: str | int | None = None, *, on: Any = None, expiring_only: bool = False,
                  within_days: int | None = None) -> list[Any]:
         """Every consent (of `person`), with its status on day `on` (default today); `expiring_only`: those
-        ending within `within_days` (default: the county's warning period, 30 days)."""
+        ending within `within_days` (default: the county's warning period, 30 days). A role that may not see 42 CFR
+        Part 2 records does not see the consents that cover them either (a consent to share a treatment program's
+        records all but says the person is its patient)."""
         import datetime as dt
 
         from ddj_desktop.consent import identity, register
@@ -870,8 +921,9 @@ class Workspace:
         with self.store.reading() as session:
             county = register.county_settings(session)
             soon = within_days if within_days is not None else county.expiring_days if county else 30
+            hidden = self._withheld(session)
             rows = [register.info(c, day, soon, person_label(c.person_id))
-                    for c in register.consents_of(session, person_id)]
+                    for c in register.consents_of(session, person_id) if not (hidden and c.part2)]
         return [r for r in rows if r.status == "expiring"] if expiring_only else rows
 
     def disclose(self, person: str | int, to: str, categories: list[str], out: Path, *, on: Any = None) -> Any:
@@ -887,7 +939,7 @@ class Workspace:
         try:
             with self.store.session() as session:
                 result = disclosure.disclose(session, person_id, person_label(person_id), to, categories, Path(out),
-                                             day, self.user_name)
+                                             day, self.user_name, withheld=self._withheld(session))
                 self._audit(session, "disclose", disclosure=result.id, consent=result.consent_id,
                             person=result.person, to=to, categories=result.categories, records=result.records,
                             part2=result.part2, file=Path(out).name, sha256=result.sha256, on=day.isoformat())
@@ -1058,17 +1110,21 @@ class Workspace:
             return retention.expired(session, _day(on) or dt.date.today())
 
     def expired_records(self, *, on: Any = None, limit: int = 1000) -> list[RecordRow]:
-        """The records past retention on day `on` (the first `limit`), to look at before purging."""
+        """The records past retention on day `on` (the first `limit`), to look at before purging. Audited (a view)."""
         import datetime as dt
 
         from ddj_desktop.governance import retention
 
         self._require("view_retention")
         self._require("view_identity")
-        with self.store.reading() as session:
-            ids = retention.expired_record_ids(session, _day(on) or dt.date.today())[:limit]
-            query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "").where(Record.id.in_(ids))
-            return [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
+        day = _day(on) or dt.date.today()
+        with self.store.session() as session:
+            ids = retention.expired_record_ids(session, day)[:limit]
+            query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "").where(
+                Record.id.in_(ids), self._withheld(session).visible())
+            rows = [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
+            self._audit(session, "view_expired", on=day.isoformat(), records=len(rows))
+        return rows
 
     def purge_expired(self, *, on: Any = None) -> Any:
         """Delete every record past its source's retention on day `on` (default today), and what names them; the
@@ -1124,6 +1180,29 @@ class Workspace:
             user = users.add_user(session, name, role, password)
             self._audit(session, "user_add", name=user.name, role=user.role)
             return UserInfo(user.name, user.role, user.active, True)
+
+    def change_user(self, name: str, *, role: str | None = None, active: bool | None = None) -> UserInfo:
+        """Give user `name` another role, or make them inactive (they can no longer sign in; their name stays in
+        the audit log) or active again. Admins; the store always keeps an active admin."""
+        self._require("manage_users")
+        with self.store.session() as session:
+            user = session.scalar(select(User).where(User.name == name))
+            if user is None:
+                raise DdjError(f"There is no user named {name!r}.")
+            changes: dict[str, Any] = {}
+            if role is not None and role != user.role:
+                user.role = changes["role"] = users.check_role(role)
+            if active is not None and active != user.active:
+                user.active = changes["active"] = active
+            session.flush()
+            admins = session.scalar(select(func.count()).select_from(User).where(
+                User.role == "admin", User.active.is_(True))) or 0
+            if admins == 0:
+                raise DdjError("The store would be left without an active admin; nothing was changed.",
+                               hint="Make another user an admin first.")
+            if changes:
+                self._audit(session, "user_change", name=user.name, **changes)
+            return UserInfo(user.name, user.role, user.active, user.password_hash is not None)
 
     def my_account(self) -> UserInfo:
         """The acting user: name, role, whether they have a password of their own."""

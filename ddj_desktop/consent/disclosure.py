@@ -19,6 +19,7 @@ from ddj_desktop.consent import pdf, register
 from ddj_desktop.consent.identity import person_identity
 from ddj_desktop.consent.register import ConsentError
 from ddj_desktop.exporting import atomic_output
+from ddj_desktop.governance.part2 import Withheld
 from ddj_desktop.governance.users import now
 from ddj_desktop.store.models import Disclosure, Record, Source
 
@@ -39,8 +40,11 @@ class DisclosureResult:
 
 
 def disclose(session: Session, person_id: int, label: str, party: str, categories: list[str], out: Path,
-             on: dt.date, user: str) -> DisclosureResult:
-    """Write the person's records of `categories` for `party` to `out` (PDF) under a covering consent."""
+             on: dt.date, user: str, *, withheld: Withheld | None = None) -> DisclosureResult:
+    """Write the person's records of `categories` for `party` to `out` (PDF) under a covering consent. Refused when
+    it would hold records of a `withheld` source (42 CFR Part 2, which the acting role may not see): the user would
+    see them in the file, and a disclosure quietly short of what the consent covers would mislead its recipient."""
+    withheld = withheld or Withheld()
     county = register.require_settings(session)
     recipient = county.party(party)
     categories = list(dict.fromkeys(c.strip() for c in categories if c.strip()))
@@ -57,6 +61,12 @@ def disclose(session: Session, person_id: int, label: str, party: str, categorie
         .order_by(Record.event_start, Record.id)
     ).all()  # fmt: skip
     sources = {name for _, name in rows}
+    if any(withheld.hides(s) for s in sources):
+        raise ConsentError(
+            f"Disclosure refused: it would hold records of {', '.join(sorted(s for s in sources if withheld.hides(s)))}"
+            ", 42 CFR Part 2 records that the county does not show to your role.",
+            hint="A user whose role may see them (the county settings' part2_roles) can make this disclosure.",
+        )
     owners = {s: county.owner_of(s) for s in sources}
     orphans = sorted(s for s, o in owners.items() if o is None)
     if orphans:
@@ -83,7 +93,7 @@ def disclose(session: Session, person_id: int, label: str, party: str, categorie
         if day and ((start and day < start) or (end and day > end)):
             continue
         kept.append((record, source))
-    identity = person_identity(session, person_id, label)
+    identity = person_identity(session, person_id, label, without_sources=withheld.ids)
     consent_info = register.info(consent, on, county.expiring_days, label)
     content = _content(identity, recipient.name, categories, kept, consent_info, template, county, on, bool(part2_sources))
     buffer = io.BytesIO()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -39,13 +40,17 @@ def parse_person(person: str | int) -> int:
     return int(text)
 
 
-def person_identity(session: Session, person_id: int, label: str) -> PersonIdentity:
-    """The identity of person `person_id` from all their records; DdjError if they have none."""
+def person_identity(session: Session, person_id: int, label: str, *, without_sources: Iterable[int] = ()
+                    ) -> PersonIdentity:
+    """The identity of person `person_id` from all their records (but those of `without_sources`: 42 CFR Part 2
+    sources the acting role may not see); DdjError if they have none."""
+    hidden = sorted(set(without_sources))
+    mine = (Record.person_id == person_id) & Record.source_id.not_in(hidden) if hidden else Record.person_id == person_id
     rows = session.execute(
         select(Record.first_name, Record.middle_name, Record.last_name, Record.name_suffix, Record.dob,
                Record.raw, Record.event_start, Record.source_id, ImportBatch.profile_toml, Record.batch_id)
         .join(ImportBatch, ImportBatch.id == Record.batch_id)
-        .where(Record.person_id == person_id)
+        .where(mine)
     ).all()  # fmt: skip
     if not rows:
         raise DdjError(f"There is no person {label} in the store (or no records are linked to them).")
@@ -72,7 +77,7 @@ def person_identity(session: Session, person_id: int, label: str) -> PersonIdent
         if suffix:
             suffixes[key] = suffix
     sources = tuple(sorted(set(session.scalars(
-        select(Source.name).join(Record, Record.source_id == Source.id).where(Record.person_id == person_id)
+        select(Source.name).join(Record, Record.source_id == Source.id).where(mine)
     ))))  # fmt: skip
     ranked = sorted(names, key=lambda k: (-names[k], _neg(latest[k]), k))
     full = [

@@ -33,8 +33,10 @@ def write_forms(
     out_dir: Path | None,
     user: str,
     progress: Progress | None = None,
+    without_sources: frozenset[int] = frozenset(),
 ) -> tuple[templates.RoiTemplate, list[PrintedForm]]:
-    """Print a numbered form for each person: into `out_dir` one file each, or all into `out`."""
+    """Print a numbered form for each person: into `out_dir` one file each, or all into `out`. Names come from the
+    person's records but those of `without_sources` (42 CFR Part 2 sources the acting role may not see)."""
     progress = progress or NullProgress()
     if (out is None) == (out_dir is None):
         raise DdjError("Give either one output file (all forms in it) or a folder (one file per person).")
@@ -50,7 +52,7 @@ def write_forms(
         if progress.cancelled():
             raise Cancelled()
         label = f"P{person_id:06d}"
-        identity = person_identity(session, person_id, label)
+        identity = person_identity(session, person_id, label, without_sources=without_sources)
         form = register.new_form(session, person_id, template, user)
         inputs.append(pdf.FormInput(register.form_number(form.id), identity))
         progress.update(0.3 * (i + 1) / len(person_ids), "Gathering names")

@@ -1,6 +1,6 @@
 """The county settings that the forms and the consent register need: the county, its partner agencies (the
-parties of the form), which sources hold which information category, which sources are 42 CFR Part 2 programs,
-the state's maximum durations of a consent, and the names as a form in another language prints them. Kept in the
+parties of the form), which sources hold which information category, which sources are 42 CFR Part 2 programs and
+which roles may see their records, the state's maximum durations of a consent, and the names as a form in another language prints them. Kept in the
 store (table `setting`); an analyst edits them as a TOML file.
 """
 
@@ -14,9 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ddj_desktop.errors import DdjError
+from ddj_desktop.governance.users import ROLES
 
 SETTINGS_KEY = "county"
 EXPIRING_DAYS = 30
+# Who sees the records of 42 CFR Part 2 programs unless the county says otherwise: the analyst who links and
+# discloses them under consent, and the admin; reviewers and viewers do not (minimum necessary).
+PART2_ROLES = ("admin", "analyst")
 
 # Which standard sources hold each information category of the shipped templates; a county may change it.
 DEFAULT_CATEGORY_SOURCES: dict[str, list[str]] = {
@@ -38,6 +42,7 @@ revocation_contact = "DDJ Coordinator, Juniper County Human Services, 100 Main S
 # state_addendum = "Replaces the template's state addendum text."
 expiring_days = 30
 part2_sources = ["bh"]          # sources whose every record is a 42 CFR Part 2 program record
+part2_roles = ["admin", "analyst"]  # roles that see those records; to the others they do not exist
 
 [es]                            # what a Spanish form prints instead (any field left out stays as above)
 program = "programa Data-Driven Justice del Condado de Juniper"
@@ -133,6 +138,7 @@ class CountySettings:
     parties: tuple[Party, ...]
     category_sources: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORY_SOURCES))
     part2_sources: tuple[str, ...] = ()
+    part2_roles: tuple[str, ...] = PART2_ROLES
     state_addendum: str | None = None
     expiring_days: int = EXPIRING_DAYS
     default_template: str = "multiparty-en"
@@ -170,6 +176,7 @@ class CountySettings:
             "county": self.county, "program": self.program, "revocation_contact": self.revocation_contact,
             "state_addendum": self.state_addendum, "expiring_days": self.expiring_days,
             "default_template": self.default_template, "part2_sources": list(self.part2_sources),
+            "part2_roles": list(self.part2_roles),
             "party": [{"key": p.key, "name": p.name, "role": p.role, "short": p.short, "sources": list(p.sources),
                        **{lang: dict(words) for lang, words in p.translations.items()}}
                       for p in self.parties],
@@ -190,6 +197,7 @@ class CountySettings:
                 lines.append(f"{key} = {_toml_str(value)}")
         lines.append(f"expiring_days = {self.expiring_days}")
         lines.append(f"part2_sources = {_toml_list(self.part2_sources)}")
+        lines.append(f"part2_roles = {_toml_list(self.part2_roles)}")
         for lang, words in self.translations.items():
             lines += ["", f"[{lang}]", *(f"{k} = {_toml_str(v)}" for k, v in words.items())]
         for p in self.parties:
@@ -287,6 +295,14 @@ def from_dict(data: dict[str, Any]) -> CountySettings:
                                   str(m.get("reason") or "").strip()))
     translations = {lang: _words(words, TRANSLATED, f"[{lang}]", problems)
                     for lang, words in data.items() if _is_language(lang)}
+    part2_roles = data.get("part2_roles", list(PART2_ROLES))
+    if not isinstance(part2_roles, list) or not all(isinstance(r, str) for r in part2_roles):
+        problems.append("part2_roles must be a list of roles, e.g. [\"admin\", \"analyst\"]")
+        part2_roles = []
+    part2_roles = [r.strip().lower() for r in part2_roles]
+    if set(part2_roles) - set(ROLES):
+        problems.append(f"part2_roles names unknown role(s) {', '.join(sorted(set(part2_roles) - set(ROLES)))} "
+                        f"(roles: {', '.join(ROLES)})")
     if problems:
         raise SettingsError("The county settings cannot be used: " + "; ".join(problems) + ".",
                             hint="Start from `ddj-desktop county STORE --example`.")
@@ -297,6 +313,7 @@ def from_dict(data: dict[str, Any]) -> CountySettings:
         revocation_contact=str(data["revocation_contact"]).strip(), parties=tuple(parties),
         category_sources=category_sources,
         part2_sources=tuple(str(s).lower() for s in data.get("part2_sources") or ()),
+        part2_roles=tuple(r for r in ROLES if r in part2_roles),
         state_addendum=(str(data["state_addendum"]).strip() or None) if data.get("state_addendum") else None,
         expiring_days=days, default_template=str(data.get("default_template") or "multiparty-en"),
         max_durations=tuple(limits), translations={k: v for k, v in translations.items() if v},

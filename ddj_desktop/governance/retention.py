@@ -17,7 +17,8 @@ What a purge removes, and what it keeps (nothing kept holds a name, date of birt
 - a person purge also removes the person from saved frequent-utilizer runs, and from the consent register
   clears the scanned signed form, representative and notes, and the disclosure file names (the consent's terms
   and the accounting of disclosures stay, under the person number);
-- the audit log keeps its entries (they hold IDs and counts, never identities); the purge adds one with counts.
+- the audit log keeps its entries (they hold IDs and counts, never identities, nor a reviewer's note: only that
+  there was one and its length); the purge adds one with counts.
 Free pages: every connection runs with `secure_delete`, and the caller vacuums after the purge.
 """
 

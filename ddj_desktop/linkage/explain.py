@@ -205,12 +205,14 @@ def explain_pair(session: Session, a: RecordRef, b: RecordRef) -> PairExplanatio
     )  # fmt: skip
 
 
-def explain_person(session: Session, person_id: int) -> PersonExplanation:
-    """The records of person `person_id` and the strongest links that hold them together."""
+def explain_person(session: Session, person_id: int, *, visible=None) -> PersonExplanation:  # type: ignore[no-untyped-def]
+    """The records of person `person_id` (those `visible`, a WHERE clause, keeps) and the strongest links that hold
+    them together."""
     run = _latest_run(session)
     model = Model.from_json(run.model)
     settings = LinkSettings(**{k: v for k, v in run.settings.items() if k in LinkSettings.__dataclass_fields__})
-    rows = _identity_rows(session, Record.person_id == person_id)
+    where = Record.person_id == person_id
+    rows = _identity_rows(session, where if visible is None else where & visible)
     if not rows:
         raise DdjError(f"There is no person {person_id}.")
     frame = _frame(session, rows, settings)

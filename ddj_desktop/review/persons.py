@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ddj_desktop.errors import DdjError
+from ddj_desktop.governance.part2 import Withheld
 from ddj_desktop.linkage.engine import LinkSettings, exact_identity, link_frame
 from ddj_desktop.linkage.explain import _frame, _identity_rows, _score
 from ddj_desktop.linkage.model import Model, probability
@@ -114,14 +115,17 @@ class PersonReview:
         return {ref for w in self.weak for ref in (w.a, w.c)}
 
 
-def person_review(session: Session, person_id: int, *, details: bool = False) -> PersonReview:
-    """A person's records and its weak chains (pairs below the review threshold joined through others)."""
+def person_review(session: Session, person_id: int, *, details: bool = False,
+                  hidden: Withheld | None = None) -> PersonReview:
+    """A person's records and its weak chains (pairs below the review threshold joined through others), leaving out
+    the records of `hidden` sources (42 CFR Part 2 records the role may not see) as if they were not there."""
     from ddj_desktop.review.queue import person_views
 
-    rows = sorted(_identity_rows(session, Record.person_id == person_id), key=lambda r: r.id)
+    hidden = hidden or Withheld()
+    rows = sorted(_identity_rows(session, (Record.person_id == person_id) & hidden.visible()), key=lambda r: r.id)
     if not rows:
         raise DdjError(f"There is no person P{person_id:06d}.")
-    review = PersonReview(person_id, person_views(session, person_id, details=details))
+    review = PersonReview(person_id, person_views(session, person_id, details=details, hidden=hidden))
     run = latest_run(session)
     if run is None or len(rows) < 3:
         return review

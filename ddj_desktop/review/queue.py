@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
+from ddj_desktop.governance.part2 import Withheld
 from ddj_desktop.linkage.compare import COMPARISONS
 from ddj_desktop.linkage.run import REVIEW, RecordRef
 from ddj_desktop.review.decisions import UNSURE, ReviewDecision, in_force
@@ -53,6 +54,7 @@ class ReviewQueue:
     items: list[QueueItem]
     decided: int  # pairs with a same / different decision in force
     list_rule: str | None = None  # the frequent-utilizer rule used to find list-changing pairs
+    withheld: int = 0  # pairs left out because a record of them is 42 CFR Part 2 and the role may not see it
 
     @property
     def left(self) -> int:
@@ -70,6 +72,7 @@ LOOKUP_CHUNK = 900  # record IDs per query (under SQLite's 999 bound parameters)
 
 def build_queue(
     session: Session, list_changes: Callable[[list[tuple[int | None, int | None]]], np.ndarray] | None = None,
+    *, hidden: Withheld | None = None,
 ) -> ReviewQueue:
     """The queue, ordered; `list_changes` flags the (person a, person b) pairs whose answer changes the list.
 
@@ -80,11 +83,13 @@ def build_queue(
     ID, and the order is made by numpy's lexsort, which lets go of Python's lock while it sorts (a list.sort of
     100,000 tuples holds it for a second or more). The garbage collector waits meanwhile: each of its full passes
     over the window's objects holds Python's lock for a few hundred ms on a busy laptop, and the build's hundreds
-    of thousands of new rows and items would set off several of them."""
+    of thousands of new rows and items would set off several of them.
+
+    Pairs with a record of a `hidden` source are left out (and counted); so are those records in the sizes."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_queue(session, list_changes)
+        return _build_queue(session, list_changes, hidden or Withheld())
     finally:
         if collecting:
             gc.enable()
@@ -92,6 +97,7 @@ def build_queue(
 
 def _build_queue(
     session: Session, list_changes: Callable[[list[tuple[int | None, int | None]]], np.ndarray] | None,
+    hidden: Withheld,
 ) -> ReviewQueue:
     names = dict(session.execute(select(Source.id, Source.name)).all())
     rowid = literal_column(f"{Pair.__tablename__}.rowid")
@@ -113,11 +119,14 @@ def _build_queue(
         pa, pb = person_of.get(r[6]), person_of.get(r[7])
         if r[0] not in bound and not (pa is not None and pa == pb):
             kept.append((r[0], float(r[1]), (names[r[2]], r[3]), (names[r[4]], r[5]), pa, pb))
+    shown = [r for r in kept if not (hidden.hides(r[2][0]) or hidden.hides(r[3][0]))]
+    withheld, kept = len(kept) - len(shown), shown
     persons = {p for r in kept for p in (r[4], r[5]) if p is not None}
     sizes: dict[int, int] = {}
     if persons:
         sizes = dict(session.execute(  # type: ignore[arg-type]
-            select(Record.person_id, func.count()).where(Record.person_id.is_not(None)).group_by(Record.person_id)
+            select(Record.person_id, func.count()).where(Record.person_id.is_not(None), hidden.visible())
+            .group_by(Record.person_id)
         ).all())
     flags = np.zeros(len(kept), dtype=bool)
     if list_changes is not None and kept:
@@ -133,7 +142,7 @@ def _build_queue(
     for k in order.tolist():
         pid, probability, a, b, pa, pb = kept[k]
         items.append(QueueItem(pid, probability, a, b, pa, pb, records_list[k], flag_list[k], unsure_list[k]))
-    return ReviewQueue(items, len(bound))
+    return ReviewQueue(items, len(bound), withheld=withheld)
 
 
 # -- one pair, as a reviewer sees it ------------------------------------------------------------------------------
@@ -232,13 +241,15 @@ def _record_views(session: Session, where: Any, *, details: bool, limit: int | N
     return out
 
 
-def pair_view(session: Session, pid: str, *, details: bool) -> PairView | None:
-    """The pair `pid` as a reviewer sees it, or None if there is no such pair."""
+def pair_view(session: Session, pid: str, *, details: bool, hidden: Withheld | None = None) -> PairView | None:
+    """The pair `pid` as a reviewer sees it, or None if there is no such pair (or a record of it is `hidden`); the
+    records linked to each side leave out the `hidden` ones, in the lists and in their totals."""
+    hidden = hidden or Withheld()
     pair = session.get(Pair, pid)
     if pair is None:
         return None
     records = {v.record_id: v for v in _record_views(
-        session, Record.id.in_([pair.a_record_id, pair.b_record_id]), details=details)}
+        session, Record.id.in_([pair.a_record_id, pair.b_record_id]) & hidden.visible(), details=details)}
     a, b = records.get(pair.a_record_id), records.get(pair.b_record_id)
     if a is None or b is None:
         return None
@@ -252,9 +263,10 @@ def pair_view(session: Session, pid: str, *, details: bool) -> PairView | None:
     for side, person, exclude in (("a", a.person_id, a.record_id), ("b", b.person_id, b.record_id)):
         if person is None:
             continue
-        others = _record_views(session, (Record.person_id == person) & (Record.id != exclude), details=details,
-                               limit=LINKED_SHOWN)
-        total = session.scalar(select(func.count()).select_from(Record).where(Record.person_id == person)) or 1
+        others = _record_views(session, (Record.person_id == person) & (Record.id != exclude) & hidden.visible(),
+                               details=details, limit=LINKED_SHOWN)
+        total = session.scalar(select(func.count()).select_from(Record)
+                               .where(Record.person_id == person, hidden.visible())) or 1
         setattr(view, f"linked_{side}", others)
         setattr(view, f"linked_{side}_total", int(total) - 1)
     view.decision = session.scalar(
@@ -274,5 +286,5 @@ def record_views(session: Session, refs: list[RecordRef], *, details: bool) -> l
     return _record_views(session, where, details=details)
 
 
-def person_views(session: Session, person_id: int, *, details: bool) -> list[RecordView]:
-    return _record_views(session, Record.person_id == person_id, details=details)
+def person_views(session: Session, person_id: int, *, details: bool, hidden: Withheld | None = None) -> list[RecordView]:
+    return _record_views(session, (Record.person_id == person_id) & (hidden or Withheld()).visible(), details=details)

@@ -131,15 +131,15 @@ def split(session: Session, person_id: int, refs: list[RecordRef], *, user: str,
 
 
 def merge(session: Session, person_a: int, person_b: int, *, user: str, now: str,
-          note: str | None = None) -> DecisionInfo:
-    """Merge two persons: their earliest records are the same person."""
+          note: str | None = None, visible=None) -> DecisionInfo:  # type: ignore[no-untyped-def]
+    """Merge two persons: their earliest records (of those `visible`, a WHERE clause, keeps) are the same person."""
     if person_a == person_b:
         raise DdjError("Choose two different persons to merge.")
     heads = []
     for person in (person_a, person_b):
         first = session.execute(
             select(Source.name, Record.source_key).join(Source, Source.id == Record.source_id)
-            .where(Record.person_id == person).order_by(Record.id).limit(1)
+            .where(Record.person_id == person, *(() if visible is None else (visible,))).order_by(Record.id).limit(1)
         ).first()  # fmt: skip
         if first is None:
             raise DdjError(f"There is no person {_label(person)}.")

@@ -168,9 +168,10 @@ def person_dob(person: np.ndarray, dob: np.ndarray, persons: int) -> np.ndarray:
 
 
 def load_events(session: Session, attribute_keys: Iterable[str] = (), *, with_dob: bool = False,
-                chunk: int = 50_000) -> EventTable:
+                chunk: int = 50_000, without_sources: Iterable[int] = ()) -> EventTable:
     """Every record of the store with a person and an event date, with the attributes named: one query, read in
-    chunks straight into arrays (dates become day numbers in SQL; each attribute is coded as it streams by)."""
+    chunks straight into arrays (dates become day numbers in SQL; each attribute is coded as it streams by).
+    `without_sources`: source IDs whose records are left out (42 CFR Part 2 sources the role may not see)."""
     keys = sorted(set(attribute_keys))
     sources = {int(i): str(name) for i, name in session.execute(text("SELECT id, name FROM source"))}
     day = "CAST(julianday(substr({}, 1, 10)) - 2440587.5 AS INTEGER)"
@@ -180,7 +181,9 @@ def load_events(session: Session, attribute_keys: Iterable[str] = (), *, with_do
         columns.append(day.format("r.dob"))
     columns += [f"json_extract(r.attributes, :k{i})" for i in range(len(keys))]
     params = {f"k{i}": '$."' + key.replace('"', '\\"') + '"' for i, key in enumerate(keys)}
-    result = session.execute(text(f"SELECT {', '.join(columns)} FROM record r ORDER BY r.id"), params)
+    hidden = sorted({int(i) for i in without_sources})
+    where = f" WHERE r.source_id NOT IN ({', '.join(map(str, hidden))})" if hidden else ""
+    result = session.execute(text(f"SELECT {', '.join(columns)} FROM record r{where} ORDER BY r.id"), params)
     numbers: list[list[np.ndarray]] = [[] for _ in range(6 + with_dob)]
     coded: list[tuple[dict[Any, int], list[np.ndarray]]] = [({}, []) for _ in range(1 + len(keys))]
     collecting = gc.isenabled()

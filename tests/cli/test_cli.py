@@ -128,6 +128,27 @@ def test_second_user_must_say_who_they_are(tmp_path: Path, capsys, monkeypatch):
     assert "reviewer" in capsys.readouterr().err
 
 
+def test_an_admin_changes_a_role_and_deactivates_a_user_who_left(tmp_path: Path, capsys, monkeypatch):
+    store = tmp_path / "county.ddj"
+    run(["init", str(store), "--user", "ana"])
+    monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "ana-pw")
+    run(["users", str(store), "--set-password", "ana"])
+    monkeypatch.setenv("DDJ_USER", "ana")
+    monkeypatch.setenv("DDJ_USER_PASSWORD", "ana-pw")
+    monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "rita-pw")
+    assert run(["users", str(store), "--add", "rita"]) == 0
+    assert "rita                 analyst" in capsys.readouterr().out, "a new user is an analyst unless told"
+    assert run(["users", str(store), "--change", "rita", "--role", "reviewer"]) == 0
+    assert "rita is now reviewer." in capsys.readouterr().out
+    assert run(["users", str(store), "--change", "rita", "--deactivate"]) == 0
+    assert "rita is now reviewer (inactive)." in capsys.readouterr().out
+    assert run(["users", str(store), "--change", "ana", "--role", "viewer"]) != 0
+    assert "without an active admin" in capsys.readouterr().err
+    monkeypatch.setenv("DDJ_USER_PASSWORD", "rita-pw")
+    assert run(["sources", str(store), "--user", "rita"]) != 0
+    assert "no active user named 'rita'" in capsys.readouterr().err
+
+
 def _subcommand_paths(parser, prefix=()):
     for action in parser._actions:
         if action.__class__.__name__ == "_SubParsersAction":

@@ -77,3 +77,85 @@ def test_a_recomputed_hash_still_breaks_the_next_link(logged: Workspace):
     forged = entry_hash(row.prev_hash, row.seq, row.at, row.user_name, row.action, "{}")
     _tamper(logged, f"UPDATE audit_event SET details = '{{}}', hash = '{forged}' WHERE seq = 2")
     assert logged.verify_audit().broken_seq == 3
+
+
+def test_every_use_the_issue_lists_is_in_the_log_with_its_user_and_the_chain_holds(tmp_path: Path):
+    """One store, each use done once through Workspace: unlock, viewing a person's records, import, link run, review
+    decision, list run, export, disclosure, form, report, consent change, purge, user change."""
+    import datetime as dt
+    import json
+
+    from ddj_desktop import demo
+    from ddj_desktop.paths import data_dir
+
+    built = demo.build_sample_county(tmp_path, link=False)
+    path = built.workspace.path
+    built.workspace.set_county_settings((data_dir("forms") / demo.SAMPLE_COUNTY_SETTINGS).read_text(encoding="utf-8"))
+    built.workspace.close()
+    extra = tmp_path / "pretrial.csv"
+    extra.write_text("Case,Last Name,First Name,DOB,Release Date\nPT1,Okafor,Chidi,1985-02-03,2025-01-10\n",
+                     encoding="utf-8")
+    done: list[tuple[str, str]] = []  # (user, action) in the order they were done
+
+    with Workspace.open(path, demo.DEMO_PASSPHRASE) as ws:
+        start = ws.audit_entries(1)[0]["seq"] - 1  # the entry before this unlock
+        done.append(("analyst", "unlock"))
+        ws.import_files([extra], "pretrial")
+        done.append(("analyst", "import"))
+        ws.link()
+        done.append(("analyst", "link"))
+        ws.set_password("admin password 1")
+        done.append(("analyst", "user_password"))
+        ws.add_user("rita", "reviewer", "reviewer password 1")
+        done.append(("analyst", "user_add"))
+        ws.add_user("alan", "viewer", "analyst password 1")
+        ws.change_user("alan", role="analyst")
+        done += [("analyst", "user_add"), ("analyst", "user_change")]
+    with Workspace.open(path, demo.DEMO_PASSPHRASE, user="rita", password="reviewer password 1") as reviewer:
+        done.append(("rita", "unlock"))
+        item = reviewer.review_queue().items[0]
+        reviewer.review_person(item.person_a)
+        done.append(("rita", "view_person"))
+        reviewer.review_decide(item.pair_id, "same", note="same person")
+        done.append(("rita", "review_decide"))
+    with Workspace.open(path, demo.DEMO_PASSPHRASE, user="alan", password="analyst password 1") as ws:
+        done.append(("alan", "unlock"))
+        as_of = ws.latest_event_date()
+        listed = ws.utilizer_list("generic_ddj", as_of)
+        done.append(("alan", "utilizer_list"))
+        person = next(p.person_id for p in listed.people
+                      if any(r.source == "jail" for r in ws.person_records(p.person_id)))
+        done += [("alan", "view_person")] * (1 + [p.person_id for p in listed.people].index(person))
+        ws.export_utilizer_list(listed, tmp_path / "list.xlsx")
+        done.append(("alan", "export"))
+        ws.roi_forms([person], out=tmp_path / "roi.pdf")
+        done.append(("alan", "roi_forms"))
+        signed = dt.date(2025, 3, 1)
+        consent = ws.record_consent(
+            person, today=signed, form=None, template="multiparty-en", disclosing=["sheriff"], receiving=["ddj"],
+            categories=["jail"], purposes=["care_coordination"], signed_on=signed.isoformat(),
+            expires_on="2025-12-31", expiry_event=None, representative=None, representative_authority=None,
+            artifact=None, note=None,
+        )  # fmt: skip
+        done.append(("alan", "consent"))
+        ws.disclose(person, "ddj", ["jail"], tmp_path / "disclosure.pdf", on="2025-04-01")
+        done.append(("alan", "disclose"))
+        ws.revoke_consent(consent.id, on="2025-06-10", method="letter", today=dt.date(2025, 6, 12))
+        done.append(("alan", "consent_revoke"))
+        ws.council_report(tmp_path / "report.pdf")
+        done.append(("alan", "report"))
+    with Workspace.open(path, demo.DEMO_PASSPHRASE, user="analyst", password="admin password 1") as ws:
+        done.append(("analyst", "unlock"))
+        ws.purge_person(person)
+        done.append(("analyst", "purge"))
+        ws.change_user("rita", active=False)
+        done.append(("analyst", "user_change"))
+        logged = [e for e in reversed(ws.audit_entries()) if e["seq"] > start]
+        verified = ws.verify_audit()
+
+    assert [(e["user"], e["action"]) for e in logged] == done
+    details = {e["action"]: json.loads(e["details"]) for e in logged}
+    assert details["view_person"]["person"].startswith("P") and details["view_person"]["records"] >= 1
+    assert details["user_change"] == {"name": "rita", "active": False}
+    assert details["purge"]["records"] >= 1 and details["disclose"]["to"] == "ddj"
+    assert verified.ok and verified.entries == logged[-1]["seq"]
