@@ -259,3 +259,16 @@ def test_the_import_page_cache_is_given_back(workspace: Workspace, tmp_path: Pat
     assert cache_sizes() == before
     workspace.import_files([path], "jail")
     assert cache_sizes() == before and len(before) == 1
+
+
+def test_two_agencies_may_use_the_same_row_keys(workspace: Workspace, tmp_path: Path):
+    # Row keys are unique within a source only: a jail's booking 1001 and a court's case 1001 are two records.
+    path = tmp_path / "rows.csv"
+    path.write_text("Key,Last Name,First Name,DOB\n1001,Lopez,Ana,04/12/1988\n1002,Jones,Bill,01/02/1970\n")
+    profile = tmp_path / "keyed.toml"
+    profile.write_text('name = "keyed"\n[fields]\nsource_key = "Key"\nlast_name = "Last Name"\n'
+                       'first_name = "First Name"\ndob = "DOB"\n')  # fmt: skip
+    for source in ("jail", "court"):
+        [batch] = workspace.import_files([path], source, mapping_file=profile)
+        assert (batch.imported, batch.rejected) == (2, 0)
+    assert workspace.counts()["records"] == 4
