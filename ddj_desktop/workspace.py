@@ -321,7 +321,7 @@ class Workspace:
             agreements.check_fields(agreement, source.strip().lower(), {
                 p.table.label: agreements.carried_fields(p.profile, p.table.header, p.table.label) for p in prepared
             })  # fmt: skip
-        with self.store.session() as session:
+        with self.store.session() as session, pipeline.import_page_cache(session):
             src = ensure_source(session, source)
             now = users.now()
             summaries = []

@@ -309,26 +309,35 @@ class _JsonColumn:
             if len(self.numeric) > 1:  # 1, 1.0 and True are one dict key but three JSON texts
                 cache = self.cache = None
         if cache is None:
-            encode = self.encode
-            return [encode(v) for v in values]
+            return self._encoded(values)
         try:
-            found = list(map(cache.get, values))
+            # The distinct values not met before, in C (dict.fromkeys), each encoded once, then every cell looked up.
+            new = [v for v in dict.fromkeys(values) if v not in cache]
         except TypeError:  # an unhashable cell from a careless caller: no caching, same text
             self.cache = None
             return self.pieces(values)
-        if None in found:
-            encode = self.encode
-            for i, piece in enumerate(found):
-                if piece is None:
-                    found[i] = cache[values[i]] = encode(values[i])
+        if new:
+            cache.update(zip(new, self._encoded(new)))
+        found = list(map(cache.__getitem__, values))
         self.seen += len(values)
         if len(cache) > 4096 and 2 * len(cache) > self.seen:
             self.cache = None
-        return found  # type: ignore[return-value]
+        return found
+
+    def _encoded(self, values: Sequence[Cell]) -> list[str]:
+        """`encode` of each value; for text and empty cells only (a csv column) with its test inlined."""
+        if _TEXT_OR_NONE.issuperset(map(type, values)):
+            prefix, text = self.prefix, _encode_text
+            return [prefix + text(v) if v is not None and v.strip() else "" for v in values]  # type: ignore[union-attr]
+        encode = self.encode
+        return [encode(v) for v in values]
 
     def piece(self, value: Any) -> str:
         """The piece of a value we set (a normalized yes/no, a flag code): None too is written, as null."""
         return self.prefix + _dumps(value)
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _json_objects(piece_columns: list[list[str]], count: int) -> list[str]:
@@ -649,6 +658,28 @@ _UPDATE_RECORD = (
     f"UPDATE record SET {', '.join(f'{c} = ?' for c in RECORD_COLUMNS[1:])}, batch_id = ? "
     "WHERE source_id = ? AND source_key = ?"
 )
+
+
+IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache while an import writes (the default is 8 MiB)
+
+
+@contextlib.contextmanager
+def import_page_cache(session: Session) -> Iterator[None]:
+    """A larger page cache on the session's connection while an import writes.
+
+    New records go into the indexes (person, date of birth, last name, row key) all over the index b-trees; with
+    the default cache, every page pushed out and needed again is read and decrypted again. Only pages used take
+    memory; the size is set back when the block ends, on the raw connection, so that a failed write is not
+    hidden behind an error of the reset.
+    """
+    raw = session.connection().connection.driver_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def write_prepared(

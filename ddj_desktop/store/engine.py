@@ -24,6 +24,11 @@ from sqlalchemy.pool import QueuePool
 from ddj_desktop.errors import DiskFull, NotAStore, StoreError, StoreExists, WrongPassphrase
 
 dbapi = sqlcipher3.dbapi2
+# The driver binds None only after looking for an adapter for it, and not finding one costs two AttributeErrors
+# made and thrown away (`__adapt__`, `__conform__`) per None: about 2 us each, and an imported record has ten
+# or so empty fields. An adapter that gives None back is found at once and binds the same NULL
+# ({}.get(None) is None, called in C). Measured: 100,000 rows of 12 Nones insert 5.6x faster.
+dbapi.register_adapter(type(None), {}.get)
 
 APP_ID = "ddj-desktop"
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"

@@ -27,8 +27,11 @@ KILLED = -signal.SIGKILL
 SELF_KILL = r"""
 import os, signal, sys
 from pathlib import Path
+from ddj_desktop.importing import pipeline
 from ddj_desktop.workspace import Workspace
 
+if os.environ.get("IMPORT_CACHE_KIB"):  # a small page cache, so that an import spills pages before its commit
+    pipeline.IMPORT_CACHE_KIB = int(os.environ["IMPORT_CACHE_KIB"])
 store, passphrase, prefix, occurrence, what = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
 
 class KillAt:
@@ -61,11 +64,15 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def self_kill(store: Path, prefix: str, occurrence: int, *what: str, passphrase: str = PASSPHRASE) -> int:
-    """Run `what` ("import", FILE, SOURCE or "link") in a child that SIGKILLs itself at the kill point."""
+def self_kill(
+    store: Path, prefix: str, occurrence: int, *what: str, passphrase: str = PASSPHRASE, cache_kib: int | None = None
+) -> int:
+    """Run `what` ("import", FILE, SOURCE or "link") in a child that SIGKILLs itself at the kill point; with
+    `cache_kib`, the import's page cache is that small."""
+    extra = {"IMPORT_CACHE_KIB": str(cache_kib)} if cache_kib else {}
     done = subprocess.run(
         [sys.executable, "-c", SELF_KILL, str(store), passphrase, prefix, str(occurrence), *what],
-        capture_output=True, text=True, env=child_env(), timeout=600, cwd=ROOT,
+        capture_output=True, text=True, env=child_env(**extra), timeout=600, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == KILLED, f"exit {done.returncode}, the kill point was not reached:\n{done.stderr}"
     return done.returncode

@@ -221,3 +221,54 @@ def test_a_wide_flat_file_imports(workspace: Workspace, tmp_path: Path):
     record = records(workspace)["R7"]
     assert (record.last_name, record.first_name, record.dob) == ("CRUZ", "DEE", "1980-01-02")
     assert len(record.attributes) == len(extra) and record.attributes["eVitals.399"] == "7"
+
+
+def test_empty_fields_are_stored_as_null(workspace: Workspace, tmp_path: Path):
+    # None is bound through an adapter of ours (for speed); what lands must still be SQL NULL, which every
+    # "is missing" query of the application counts on.
+    workspace.import_files([write_bookings(tmp_path / "b.xlsx", booking_rows())], "jail")
+    with workspace.store.reading() as session:
+        kinds = dict(session.connection().exec_driver_sql(
+            "SELECT source_key, typeof(middle_name) || ' ' || typeof(event_end) FROM record"
+        ).all())  # fmt: skip
+    assert kinds == {"B24-001": "text text", "B24-002": "null null", "B24-004": "null null"}
+
+
+def test_the_import_page_cache_is_given_back(workspace: Workspace, tmp_path: Path):
+    def cache_sizes() -> set[int]:
+        connections = [workspace.store.engine.raw_connection() for _ in range(5)]  # more than the pool keeps
+        try:
+            return {c.driver_connection.execute("PRAGMA cache_size").fetchone()[0] for c in connections}
+        finally:
+            for c in connections:
+                c.close()
+
+    before = cache_sizes()
+    path = write_bookings(tmp_path / "b.xlsx", booking_rows())
+
+    class CancelWhileWriting:
+        def update(self, fraction: float, message: str = "") -> None:
+            if message.startswith("Writing"):
+                raise KeyboardInterrupt
+
+        def cancelled(self) -> bool:
+            return False
+
+    with pytest.raises(KeyboardInterrupt):
+        workspace.import_files([path], "jail", progress=CancelWhileWriting())
+    assert cache_sizes() == before
+    workspace.import_files([path], "jail")
+    assert cache_sizes() == before and len(before) == 1
+
+
+def test_two_agencies_may_use_the_same_row_keys(workspace: Workspace, tmp_path: Path):
+    # Row keys are unique within a source only: a jail's booking 1001 and a court's case 1001 are two records.
+    path = tmp_path / "rows.csv"
+    path.write_text("Key,Last Name,First Name,DOB\n1001,Lopez,Ana,04/12/1988\n1002,Jones,Bill,01/02/1970\n")
+    profile = tmp_path / "keyed.toml"
+    profile.write_text('name = "keyed"\n[fields]\nsource_key = "Key"\nlast_name = "Last Name"\n'
+                       'first_name = "First Name"\ndob = "DOB"\n')  # fmt: skip
+    for source in ("jail", "court"):
+        [batch] = workspace.import_files([path], source, mapping_file=profile)
+        assert (batch.imported, batch.rejected) == (2, 0)
+    assert workspace.counts()["records"] == 4

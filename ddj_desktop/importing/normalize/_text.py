@@ -78,8 +78,18 @@ def code_key(value: object) -> str | None:
     return key or None
 
 
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
 def map_distinct(values: Iterable[Any], per_value: Callable[[Any], R]) -> list[R]:
     """`per_value` applied to each value, computed once per distinct value (columns repeat a lot)."""
+    if values.__class__ is list and _TEXT_OR_NONE.issuperset(map(type, values)):  # type: ignore[attr-defined]
+        # Text and empty cells only (every csv column): the values are their own keys, looked up at C speed;
+        # `per_value` is still called once per distinct value, in the order they first appear.
+        found: dict[Any, Any] = dict.fromkeys(values)  # type: ignore[arg-type]
+        for value in found:
+            found[value] = per_value(value)
+        return list(map(found.__getitem__, values))  # type: ignore[arg-type]
     seen: dict[Any, R] = {}
     out: list[R] = []
     append = out.append
