@@ -338,8 +338,8 @@ def _any_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
     """The levels of HMAC-mode pairs: each fuzzy level becomes the equality of a token made for it (see
-    linkage/hashed.py). Levels no token can show (nickname; close spelling is approximated by the same Soundex
-    and first four letters) stay unused, so EM gives them nothing."""
+    linkage/hashed.py): a nickname is the other's name among the first name's nickname tokens; close spelling is
+    the same Soundex and first four letters; within a month is the same year and month."""
     n = left.size
     out: dict[str, np.ndarray] = {}
     t = frame.tokens
@@ -367,6 +367,8 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
     first[has & (sound | prefix)] = 4
     first[goes_by_middle] = 3
     first[has & sound & prefix] = 2
+    nicks_a, nicks_b = pair("first_name_nicknames")
+    first[has & (_any_equal(nicks_a, fb) | _any_equal(nicks_b, fa))] = 1
     first[has & (fa == fb)] = 0
     first[~has & ~goes_by_middle] = NULL
     first[swapped] = NULL
