@@ -433,8 +433,24 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
     out[SSN.name] = ssn
 
     aa, ab = frame.address_id[left], frame.address_id[right]
-    address = np.where(aa == ab, 0, ADDRESS.levels.index("different")).astype(np.int8)
-    address[(aa == 0) | (ab == 0)] = NULL
+    has = (aa > 0) & (ab > 0)
+    address = np.full(n, ADDRESS.levels.index("different"), dtype=np.int8)
+    idx = np.flatnonzero(has & (aa != ab))
+    if idx.size:
+        li, ri = left[idx], right[idx]
+        wa, wb = t["address_words"][li], t["address_words"][ri]
+        shared = ((wa[:, :, None] == wb[:, None, :]) & (wa[:, :, None] > 0)).any(axis=2).sum(axis=1)
+        na, nb = (wa > 0).sum(axis=1), (wb > 0).sum(axis=1)
+        held = (np.minimum(na, nb) >= 2) & (shared == np.minimum(na, nb))
+        start = (t["address_start"][li] == t["address_start"][ri]) & (t["address_start"][li] > 0)
+        close = (t["address_squeezed"][li] == t["address_squeezed"][ri]) | (
+            t["address_sorted"][li] == t["address_sorted"][ri])
+        # "similar": the house number and street start alike, or two words in common and half the words.
+        address[idx[start | ((shared >= 2) & (2 * shared >= np.maximum(na, nb)))]] = 3
+        address[idx[held]] = 2
+        address[idx[close]] = 1
+    address[has & (aa == ab)] = 0
+    address[~has] = NULL
     out[ADDRESS.name] = address
     return out
 

@@ -289,7 +289,7 @@ def _use_tokens(frame: Frame, tokens: list[Mapping[str, str]], approx: list[bool
     frame.year_code = found["dob_year"]
     frame.ssn = np.where(found["ssn"] > 0, found["ssn"], -1)
     frame.ssn_last4 = np.where(found["ssn_last4"] > 0, found["ssn_last4"], -1)
-    frame.address_start = np.zeros(n, dtype=np.int64)
+    frame.address_start = found["address_start"]
     frame.address_number = np.zeros(n, dtype=np.int64)
 
 

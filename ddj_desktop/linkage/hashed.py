@@ -13,7 +13,8 @@ token built for it:
   date with each of its eight digits left out in turn (one digit differs);
 - SSN: the number, its last four, the number with each pair of adjacent digits swapped (a transposition) and with
   each digit left out in turn (one digit differs: siblings);
-- address and agency person ID: the normalized value.
+- address: the address, without spaces, its words sorted, its start (house number and street), each word;
+- agency person ID: the normalized value.
 
 Sex, ZIP, name suffix and the data-quality codes are not identifiers and stay plain. Unsalted hashes of SSNs or
 DOBs can be brute-forced; a keyed HMAC cannot without the key. In a store with any hashed records, every record
@@ -44,9 +45,10 @@ TOKEN_FIELDS: tuple[str, ...] = (
     "first_name", "first_name_sound", "first_name_prefix", "first_name_nicknames", "middle_name", "middle_initial",
     "last_name", "last_name_sound", "last_name_prefix", "last_name_parts",
     "dob", "dob_swapped", "dob_next_year", "dob_year", "dob_year_month", "dob_month_day", "dob_drops",
-    "ssn", "ssn_last4", "ssn_swaps", "ssn_drops", "address", "agency_person_id",
+    "ssn", "ssn_last4", "ssn_swaps", "ssn_drops",
+    "address", "address_squeezed", "address_sorted", "address_start", "address_words", "agency_person_id",
 )  # fmt: skip
-MULTI = {"first_name_nicknames": 12, "last_name_parts": 2, "dob_drops": 8, "ssn_swaps": 8, "ssn_drops": 9}
+MULTI = {"address_words": 8, "first_name_nicknames": 12, "last_name_parts": 2, "dob_drops": 8, "ssn_swaps": 8, "ssn_drops": 9}
 
 
 class LinkageKeyError(DdjError):
@@ -108,7 +110,7 @@ class Hasher:
         if ssn_last4 and len(ssn_last4) == 4 and ssn_last4.isdigit():
             out["ssn_last4"] = self.token("last4", ssn_last4)
         if address:
-            out["address"] = self.token("address", " ".join(address.upper().split()))
+            out.update(self._address(" ".join(address.upper().split())))
         if agency_person_id:
             out["agency_person_id"] = self.token("agency", agency_person_id)
         return out
@@ -155,6 +157,19 @@ class Hasher:
             found["dob_drops"] = " ".join(t(f"dob_drop{i}", digits[:i] + digits[i + 1:]) for i in range(8))
         self._dobs[iso] = found
         return found
+
+    def _address(self, address: str) -> dict[str, str]:
+        """The address; without spaces; its words in sorted order; its first ADDRESS_START letters without
+        spaces (house number and street start); each of its words (at most 8)."""
+        from ddj_desktop.linkage.frame import ADDRESS_START
+
+        t = self.token
+        squeezed = address.replace(" ", "")
+        words = sorted(set(address.split()))
+        return {"address": t("address", address), "address_squeezed": t("address_squeezed", squeezed),
+                "address_sorted": t("address_sorted", " ".join(sorted(address.split()))),
+                "address_start": t("address_start", squeezed[:ADDRESS_START]) if len(squeezed) >= ADDRESS_START
+                else "", "address_words": " ".join(t("word", w) for w in words[:MULTI["address_words"]])}
 
     def _ssn(self, ssn: str) -> dict[str, str]:
         found = self._ssns.get(ssn)

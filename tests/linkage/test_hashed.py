@@ -68,6 +68,11 @@ def test_fuzzy_levels_survive_hashing_as_token_equalities():
     assert found["first_name"].startswith("close spelling"), "same Soundex and first four letters"
     assert found["last_name"].startswith("similar"), "same Soundex"
     assert found["dob"] == "one year apart, same day and month"
+    found = _levels(row(address="12 ELM ST APT 4", zip="80521"), row(address="12 ELM ST", zip="80521"))
+    assert found["address"] == "one holds the other's words (a street, unit or locality left off)"
+    found = _levels(row(address="8 COCKCROFT AVE ALLUNGA"), row(address="8 ALLUNGA COCKCROFT AVE"))
+    assert found["address"].startswith("close"), "the same words in another order"
+    assert _levels(row(address="12 ELM ST"), row(address="901 MAIN AVE"))["address"] == "different"
     found = _levels(row(first_name="BILL", last_name="SMITH"), row(first_name="WILLIAM", last_name="SMITH"))
     assert found["first_name"] == "nickname (e.g. BILL / WILLIAM)", "the nickname table, as tokens"
 
