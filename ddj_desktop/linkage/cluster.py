@@ -64,7 +64,55 @@ class _Group:
     firsts: dict[str, int] = field(default_factory=dict)  # first name -> records
     middles: set[str] = field(default_factory=set)
     lasts: set[str] = field(default_factory=set)
-    hashed: bool = False  # HMAC mode: SSNs are token codes, so any two different ones conflict
+    tokens: _Tokens | None = None  # HMAC mode: names, DOBs and SSNs are token codes
+
+
+class _Tokens:
+    """HMAC mode: what the conflict checks need of the tokens, looked up by first-name token or DOB code."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+        t = frame.tokens
+        assert t is not None
+        self.first_of = {w: p for p, w in enumerate(frame.first.tolist()) if w}
+        self.dob_of = {int(d): p for p, d in enumerate(frame.dob.tolist()) if d > 0}
+        self.prefix, self.nicknames = t["first_name_prefix"], t["first_name_nicknames"]
+        self.swapped, self.later = t["dob_swapped"], t["dob_next_year"]
+        self.year_month, self.drops = t["dob_year_month"], t["dob_drops"]
+
+    def related_first(self, a: str, b: str) -> bool:
+        """Equal, a nickname, or alike (same Soundex or first four letters): as `_related_first_names`."""
+        if a == b:
+            return True
+        f, pa, pb = self.frame, self.first_of[a], self.first_of[b]
+        if f.first_sound[pa] > 0 and f.first_sound[pa] == f.first_sound[pb]:
+            return True
+        if self.prefix[pa] > 0 and self.prefix[pa] == self.prefix[pb]:
+            return True
+        return bool((self.nicknames[pa] == f.first_id[pb]).any() or (self.nicknames[pb] == f.first_id[pa]).any())
+
+    def dob_conflict(self, x: int, y: int) -> bool:
+        """As `dob_conflict`, by tokens: not equal, not day/month swapped, not one year off, not one digit
+        apart, not in the same month."""
+        if x == y:
+            return False
+        pa, pb = self.dob_of[x], self.dob_of[y]
+        if self.swapped[pa] == y or self.swapped[pb] == x or self.later[pa] == y or self.later[pb] == x:
+            return False
+        if self.year_month[pa] > 0 and self.year_month[pa] == self.year_month[pb]:
+            return False
+        return not ((self.drops[pa] == self.drops[pb]) & (self.drops[pa] > 0)).any()
+
+
+_tokens_cache: dict[int, tuple[Frame, _Tokens]] = {}
+
+
+def _tokens_of(frame: Frame) -> _Tokens:
+    found = _tokens_cache.get(id(frame))
+    if found is None or found[0] is not frame:
+        _tokens_cache.clear()
+        found = _tokens_cache[id(frame)] = (frame, _Tokens(frame))
+    return found[1]
 
 
 @dataclass
@@ -75,7 +123,7 @@ class ClusterResult:
 
 
 def _profile_group(frame: Frame, p: int) -> _Group:
-    g = _Group([p], hashed=frame.hashed)
+    g = _Group([p], tokens=_tokens_of(frame) if frame.hashed else None)
     if frame.ssn[p] >= 0:
         g.ssns.add(int(frame.ssn[p]))
     if frame.suffix[p]:
@@ -147,7 +195,7 @@ def _swapped(a: _Group, b: _Group) -> bool:
     twin's record with the names swapped must not make the other twin's first name look related. Close means
     equal or Jaro-Winkler >= 0.9 (a slip): looser, a surname and a first name alike (GARCIA, MARIA) would pass."""
     def close(x: str, y: str) -> bool:
-        return x == y or JaroWinkler.similarity(x, y) >= 0.9
+        return x == y or (a.tokens is None and JaroWinkler.similarity(x, y) >= 0.9)
 
     return (any(close(f, last) for f in a.firsts for last in b.lasts)
             and any(close(last, f) for last in a.lasts for f in b.firsts))
@@ -161,7 +209,8 @@ def _attested(g: _Group) -> bool:
         return False
     if any(n >= 2 or f in g.lasts for f, n in g.firsts.items()):
         return True
-    return any(sum(n for h, n in g.firsts.items() if _related_first_names(f, h)) >= 2 for f in g.firsts)
+    related = g.tokens.related_first if g.tokens else _related_first_names
+    return any(sum(n for h, n in g.firsts.items() if related(f, h)) >= 2 for f in g.firsts)
 
 
 def _first_name_conflict(a: _Group, b: _Group) -> bool:
@@ -174,7 +223,7 @@ def _first_name_conflict(a: _Group, b: _Group) -> bool:
         if f in b.middles:
             return False
         for g in b.firsts:
-            if g in a.middles or _related_first_names(f, g):
+            if g in a.middles or (a.tokens.related_first(f, g) if a.tokens else _related_first_names(f, g)):
                 return False
     return not _swapped(a, b)
 
@@ -182,11 +231,11 @@ def _first_name_conflict(a: _Group, b: _Group) -> bool:
 def _conflict(a: _Group, b: _Group, check_dob: bool) -> bool:
     if _first_name_conflict(a, b):
         return True
-    if _incompatible(a.ssns, b.ssns, _different if a.hashed else ssn_conflict):
+    if _incompatible(a.ssns, b.ssns, _different if a.tokens else ssn_conflict):
         return True
     if a.suffixes and b.suffixes and a.suffixes != b.suffixes:
         return True
-    if check_dob and _incompatible(a.dobs, b.dobs, dob_conflict):
+    if check_dob and _incompatible(a.dobs, b.dobs, a.tokens.dob_conflict if a.tokens else dob_conflict):
         return True
     if a.cannot and not a.cannot.isdisjoint(b.members):
         return True

@@ -338,8 +338,8 @@ def _any_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
     """The levels of HMAC-mode pairs: each fuzzy level becomes the equality of a token made for it (see
-    linkage/hashed.py). Levels no token can show (nickname; close spelling is approximated by the same Soundex
-    and first four letters) stay unused, so EM gives them nothing."""
+    linkage/hashed.py): a nickname is the other's name among the first name's nickname tokens; close spelling is
+    the same Soundex and first four letters; within a month is the same year and month."""
     n = left.size
     out: dict[str, np.ndarray] = {}
     t = frame.tokens
@@ -367,6 +367,8 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
     first[has & (sound | prefix)] = 4
     first[goes_by_middle] = 3
     first[has & sound & prefix] = 2
+    nicks_a, nicks_b = pair("first_name_nicknames")
+    first[has & (_any_equal(nicks_a, fb) | _any_equal(nicks_b, fa))] = 1
     first[has & (fa == fb)] = 0
     first[~has & ~goes_by_middle] = NULL
     first[swapped] = NULL
@@ -431,8 +433,24 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
     out[SSN.name] = ssn
 
     aa, ab = frame.address_id[left], frame.address_id[right]
-    address = np.where(aa == ab, 0, ADDRESS.levels.index("different")).astype(np.int8)
-    address[(aa == 0) | (ab == 0)] = NULL
+    has = (aa > 0) & (ab > 0)
+    address = np.full(n, ADDRESS.levels.index("different"), dtype=np.int8)
+    idx = np.flatnonzero(has & (aa != ab))
+    if idx.size:
+        li, ri = left[idx], right[idx]
+        wa, wb = t["address_words"][li], t["address_words"][ri]
+        shared = ((wa[:, :, None] == wb[:, None, :]) & (wa[:, :, None] > 0)).any(axis=2).sum(axis=1)
+        na, nb = (wa > 0).sum(axis=1), (wb > 0).sum(axis=1)
+        held = (np.minimum(na, nb) >= 2) & (shared == np.minimum(na, nb))
+        start = (t["address_start"][li] == t["address_start"][ri]) & (t["address_start"][li] > 0)
+        close = (t["address_squeezed"][li] == t["address_squeezed"][ri]) | (
+            t["address_sorted"][li] == t["address_sorted"][ri])
+        # "similar": the house number and street start alike, or two words in common and half the words.
+        address[idx[start | ((shared >= 2) & (2 * shared >= np.maximum(na, nb)))]] = 3
+        address[idx[held]] = 2
+        address[idx[close]] = 1
+    address[has & (aa == ab)] = 0
+    address[~has] = NULL
     out[ADDRESS.name] = address
     return out
 

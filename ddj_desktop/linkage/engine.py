@@ -168,8 +168,7 @@ def link_frame(
     lap("scoring")
 
     progress.update(0.75, "Clustering")
-    # In HMAC mode DOBs are tokens: how far apart two are is unknown, so the match weight alone decides.
-    check_dob = dob_is_reliable(model, settings) and not frame.hashed
+    check_dob = dob_is_reliable(model, settings)
     link = probabilities >= settings.link_threshold
     clusters = cluster(frame, left[link], right[link], weights[link], must_link=must_link, cannot_link=cannot_link,
                        check_dob=check_dob)

@@ -267,9 +267,12 @@ def _use_tokens(frame: Frame, tokens: list[Mapping[str, str]], approx: list[bool
     def multi(field: str) -> np.ndarray:
         width = MULTI[field]
         out = np.zeros((n, width), dtype=np.int64)
+        seen: dict[str, list[int]] = {}  # profiles repeat a DOB's or an SSN's variants
         for p, t in enumerate(tokens):
             if t[field]:
-                codes = [vocab.code(x) for x in t[field].split()[:width]]
+                codes = seen.get(t[field])
+                if codes is None:
+                    codes = seen[t[field]] = [vocab.code(x) for x in t[field].split()[:width]]
                 out[p, :len(codes)] = codes
         return out
 
@@ -286,7 +289,7 @@ def _use_tokens(frame: Frame, tokens: list[Mapping[str, str]], approx: list[bool
     frame.year_code = found["dob_year"]
     frame.ssn = np.where(found["ssn"] > 0, found["ssn"], -1)
     frame.ssn_last4 = np.where(found["ssn_last4"] > 0, found["ssn_last4"], -1)
-    frame.address_start = np.zeros(n, dtype=np.int64)
+    frame.address_start = found["address_start"]
     frame.address_number = np.zeros(n, dtype=np.int64)
 
 

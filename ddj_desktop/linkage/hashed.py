@@ -7,12 +7,14 @@ comparison can be fuzzy on a hash, so each fuzzy level of the plain comparisons 
 token built for it:
 
 - names (first, middle, last and each part of a double surname) hash as one kind, so a first name can equal a
-  last name (first and last swapped); plus Soundex, the first four letters, the middle initial;
+  last name (first and last swapped); plus Soundex, the first four letters, the middle initial, and the names
+  the nickname table relates to the first name (BILL carries WILLIAM's token);
 - DOB: the date, the date with day and month swapped, the date one year on, year, year+month, month+day, and the
   date with each of its eight digits left out in turn (one digit differs);
 - SSN: the number, its last four, the number with each pair of adjacent digits swapped (a transposition) and with
   each digit left out in turn (one digit differs: siblings);
-- address and agency person ID: the normalized value.
+- address: the address, without spaces, its words sorted, its start (house number and street), each word;
+- agency person ID: the normalized value.
 
 Sex, ZIP, name suffix and the data-quality codes are not identifiers and stay plain. Unsalted hashes of SSNs or
 DOBs can be brute-forced; a keyed HMAC cannot without the key. In a store with any hashed records, every record
@@ -26,10 +28,10 @@ separated by spaces) beside the usual row key and event columns; the importer ke
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ddj_desktop.errors import DdjError
 from ddj_desktop.linkage import names
@@ -40,12 +42,13 @@ TOKEN_HEX = 20  # 80 bits
 KEY_BYTES = 32
 # The tokens of one record, by column (without COLUMN_PREFIX). Multi-token cells hold space-separated tokens.
 TOKEN_FIELDS: tuple[str, ...] = (
-    "first_name", "first_name_sound", "first_name_prefix", "middle_name", "middle_initial",
+    "first_name", "first_name_sound", "first_name_prefix", "first_name_nicknames", "middle_name", "middle_initial",
     "last_name", "last_name_sound", "last_name_prefix", "last_name_parts",
     "dob", "dob_swapped", "dob_next_year", "dob_year", "dob_year_month", "dob_month_day", "dob_drops",
-    "ssn", "ssn_last4", "ssn_swaps", "ssn_drops", "address", "agency_person_id",
+    "ssn", "ssn_last4", "ssn_swaps", "ssn_drops",
+    "address", "address_squeezed", "address_sorted", "address_start", "address_words", "agency_person_id",
 )  # fmt: skip
-MULTI = {"last_name_parts": 2, "dob_drops": 8, "ssn_swaps": 8, "ssn_drops": 9}
+MULTI = {"address_words": 8, "first_name_nicknames": 12, "last_name_parts": 2, "dob_drops": 8, "ssn_swaps": 8, "ssn_drops": 9}
 
 
 class LinkageKeyError(DdjError):
@@ -75,14 +78,13 @@ class Hasher:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        self._cache: dict[tuple[str, str], str] = {}
+        self._names: dict[str, tuple[str, str, str, str]] = {}
+        self._nicks: dict[str, str] = {}
+        self._dobs: dict[str, dict[str, str]] = {}
+        self._ssns: dict[str, dict[str, str]] = {}  # a person's records repeat their SSN
 
     def token(self, kind: str, value: str) -> str:
-        found = self._cache.get((kind, value))
-        if found is None:
-            digest = hmac.new(self._key, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
-            found = self._cache[(kind, value)] = digest[:TOKEN_HEX]
-        return found
+        return hmac.digest(self._key, f"{kind}\x1f{value}".encode(), "sha256").hex()[:TOKEN_HEX]
 
     def tokens(
         self, *, first_name: str | None = None, middle_name: str | None = None, last_name: str | None = None,
@@ -90,47 +92,103 @@ class Hasher:
         agency_person_id: str | None = None,
     ) -> dict[str, str]:
         """The TOKEN_FIELDS of one record's normalized identity ('' where a value is missing)."""
-        t = self.token
         out = dict.fromkeys(TOKEN_FIELDS, "")
-        for field, value in (("first_name", first_name), ("last_name", last_name)):
-            if value:
-                out[field] = t("name", value)
-                if sound := names.soundex(value):
-                    out[f"{field}_sound"] = t("sound", sound)
-                out[f"{field}_prefix"] = t("prefix", value[:4])
+        if first_name:
+            out["first_name"], out["first_name_sound"], out["first_name_prefix"], _ = self._name(first_name)
+            out["first_name_nicknames"] = self._nicknames(first_name)
         if last_name:
-            parts = names.surname_parts(last_name)
-            out["last_name_parts"] = " ".join(t("name", p) for p in (parts[0], parts[-1]))
+            out["last_name"], out["last_name_sound"], out["last_name_prefix"], out["last_name_parts"] = \
+                self._name(last_name)
         if middle_name:
-            out["middle_name"] = t("name", middle_name)
-            out["middle_initial"] = t("initial", middle_name[0])
-        day = _date(dob)
-        if day is not None:
-            iso = day.isoformat()
-            out["dob"] = t("dob", iso)
-            swapped = _date(f"{day.year:04d}-{day.day:02d}-{day.month:02d}")
-            if swapped is not None and swapped != day:
-                out["dob_swapped"] = t("dob", swapped.isoformat())
-            later = _date(f"{day.year + 1:04d}-{day.month:02d}-{day.day:02d}")
-            if later is not None:
-                out["dob_next_year"] = t("dob", later.isoformat())
-            out["dob_year"] = t("year", iso[:4])
-            out["dob_year_month"] = t("year_month", iso[:7])
-            out["dob_month_day"] = t("month_day", iso[5:])
-            digits = iso.replace("-", "")
-            out["dob_drops"] = " ".join(t(f"dob_drop{i}", digits[:i] + digits[i + 1:]) for i in range(8))
+            out["middle_name"] = self.token("name", middle_name)
+            out["middle_initial"] = self.token("initial", middle_name[0])
+        if dob:
+            out.update(self._dob(dob[:10]))
         if ssn and len(ssn) == 9 and ssn.isdigit():
-            out["ssn"] = t("ssn", ssn)
-            out["ssn_swaps"] = " ".join(t("ssn", ssn[:i] + ssn[i + 1] + ssn[i] + ssn[i + 2:]) for i in range(8))
-            out["ssn_drops"] = " ".join(t(f"ssn_drop{i}", ssn[:i] + ssn[i + 1:]) for i in range(9))
+            out.update(self._ssn(ssn))
             ssn_last4 = ssn[-4:]
         if ssn_last4 and len(ssn_last4) == 4 and ssn_last4.isdigit():
-            out["ssn_last4"] = t("last4", ssn_last4)
+            out["ssn_last4"] = self.token("last4", ssn_last4)
         if address:
-            out["address"] = t("address", " ".join(address.upper().split()))
+            out.update(self._address(" ".join(address.upper().split())))
         if agency_person_id:
-            out["agency_person_id"] = t("agency", agency_person_id)
+            out["agency_person_id"] = self.token("agency", agency_person_id)
         return out
+
+    def _name(self, value: str) -> tuple[str, str, str, str]:
+        """(name, Soundex, first four letters, surname parts) tokens of a name, computed once per name."""
+        found = self._names.get(value)
+        if found is None:
+            t = self.token
+            sound = names.soundex(value)
+            parts = names.surname_parts(value)
+            found = self._names[value] = (t("name", value), t("sound", sound) if sound else "", t("prefix", value[:4]),
+                                          " ".join(t("name", p) for p in (parts[0], parts[-1])))
+        return found
+
+    def _nicknames(self, value: str) -> str:
+        """Name tokens of the names the nickname table relates to `value` (at most MULTI of them)."""
+        found = self._nicks.get(value)
+        if found is None:
+            related = sorted(_nickname_partners().get(value, ()))[:MULTI["first_name_nicknames"]]
+            found = self._nicks[value] = " ".join(self.token("name", n) for n in related)
+        return found
+
+    def _dob(self, iso: str) -> dict[str, str]:
+        found = self._dobs.get(iso)
+        if found is not None:
+            return found
+        found = {}
+        day = _date(iso)
+        if day is not None:
+            t = self.token
+            iso = day.isoformat()
+            found["dob"] = t("dob", iso)
+            swapped = _date(f"{day.year:04d}-{day.day:02d}-{day.month:02d}")
+            if swapped is not None and swapped != day:
+                found["dob_swapped"] = t("dob", swapped.isoformat())
+            later = _date(f"{day.year + 1:04d}-{day.month:02d}-{day.day:02d}")
+            if later is not None:
+                found["dob_next_year"] = t("dob", later.isoformat())
+            found["dob_year"] = t("year", iso[:4])
+            found["dob_year_month"] = t("year_month", iso[:7])
+            found["dob_month_day"] = t("month_day", iso[5:])
+            digits = iso.replace("-", "")
+            found["dob_drops"] = " ".join(t(f"dob_drop{i}", digits[:i] + digits[i + 1:]) for i in range(8))
+        self._dobs[iso] = found
+        return found
+
+    def _address(self, address: str) -> dict[str, str]:
+        """The address; without spaces; its words in sorted order; its first ADDRESS_START letters without
+        spaces (house number and street start); each of its words (at most 8)."""
+        from ddj_desktop.linkage.frame import ADDRESS_START
+
+        t = self.token
+        squeezed = address.replace(" ", "")
+        words = sorted(set(address.split()))
+        return {"address": t("address", address), "address_squeezed": t("address_squeezed", squeezed),
+                "address_sorted": t("address_sorted", " ".join(sorted(address.split()))),
+                "address_start": t("address_start", squeezed[:ADDRESS_START]) if len(squeezed) >= ADDRESS_START
+                else "", "address_words": " ".join(t("word", w) for w in words[:MULTI["address_words"]])}
+
+    def _ssn(self, ssn: str) -> dict[str, str]:
+        found = self._ssns.get(ssn)
+        if found is None:
+            t = self.token
+            found = self._ssns[ssn] = {
+                "ssn": t("ssn", ssn),
+                "ssn_swaps": " ".join(t("ssn", ssn[:i] + ssn[i + 1] + ssn[i] + ssn[i + 2:]) for i in range(8)),
+                "ssn_drops": " ".join(t(f"ssn_drop{i}", ssn[:i] + ssn[i + 1:]) for i in range(9)),
+            }
+        return found
+
+
+@lru_cache(maxsize=1)
+def _nickname_partners() -> dict[str, frozenset[str]]:
+    partners: dict[str, set[str]] = {}
+    for a, b in names.nickname_pairs():
+        partners.setdefault(a, set()).add(b)
+    return {k: frozenset(v) for k, v in partners.items()}
 
 
 def _date(text: str | None) -> dt.date | None:
