@@ -32,7 +32,7 @@ from ddj_desktop.gui.wizard import ImportWizard
 from ddj_desktop.paths import data_dir
 from ddj_desktop.workspace import Workspace
 
-SIZE = (1280, 820)
+SIZE = (1280, 800)
 
 
 def settle(app: QApplication, until: Callable[[], bool] = lambda: True, timeout: float = 120.0) -> None:

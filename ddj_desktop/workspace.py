@@ -526,6 +526,14 @@ class Workspace:
         result.list_rule = rule
         return result
 
+    def review_queue_left(self) -> int:
+        """How many pairs wait for a reviewer (`review_queue().left`), without building the queue."""
+        from ddj_desktop.review import queue
+
+        self._require("review")
+        with self.store.reading() as session:
+            return queue.count_left(session)
+
     def _review_list_impact(self, session: Session) -> tuple[Any, str | None]:
         """The list-change test for the queue, with the county's chosen rule (else the generic DDJ rule)."""
         from ddj_desktop.reports import settings as report_settings

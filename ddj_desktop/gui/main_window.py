@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.log_file = log_file
         self.workers = Workers(self)
+        self._lock_pending = False  # Lock was asked for under a running change to the store
         self.setWindowTitle(self._title())
         self.setMinimumSize(QSize(900, 600))
 
@@ -129,7 +130,6 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
 
-        self._lock_pending = False
         self.idle_lock = IdleLock(self.lock, 0 if demo else settings.idle_minutes(), self)
         app = QApplication.instance()
         if app is not None:
@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         self.stack.setCurrentIndex(row)
+        if not self._lock_pending:  # a page's news ("Council report ready to save") is not the next page's
+            self.message.clear()
         self.refresh_page()
 
     def refresh_page(self) -> None:

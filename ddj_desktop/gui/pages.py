@@ -79,15 +79,41 @@ def fit_columns(view: QTableView, widest: int = 320) -> None:
     for c in range(model.columnCount()):
         view.setColumnWidth(c, min(view.columnWidth(c) + 12, widest))
     stretch = [c for c, column in enumerate(columns) if column.stretch]
+    if stretch:
+        view.resizeColumnToContents(stretch[0])  # the long text column gets more room (its full text is the tooltip)
+        view.setColumnWidth(stretch[0], min(view.columnWidth(stretch[0]) + 12, 640))
+    _fit_to_room(view)
     if not stretch:
         return
-    view.resizeColumnToContents(stretch[0])  # the long text column gets more room (its full text is the tooltip)
-    view.setColumnWidth(stretch[0], min(view.columnWidth(stretch[0]) + 12, 640))
     filler = view.findChild(_StretchFiller)
     if filler is None:
         filler = _StretchFiller(view)
     filler.column, filler.natural = stretch[0], view.columnWidth(stretch[0])
     filler.fill()
+
+
+def _fit_to_room(view: QTableView) -> None:
+    """If the columns are wider than the table, narrow the widest ones (never below their header) until every
+    column is in view: an elided long key (its full text is the tooltip) beats a column off to the right that the
+    analyst does not know is there."""
+    room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
+    count = view.model().columnCount()
+    widths = [view.columnWidth(c) for c in range(count)]
+    if room <= 0 or sum(widths) <= room:
+        return
+    header = view.horizontalHeader()
+    floors = [min(w, header.sectionSizeFromContents(c).width() + 8) for c, w in enumerate(widths)]
+    widths = [max(f, w - 8) for w, f in zip(widths, floors, strict=True)]  # first, less padding everywhere
+    # the largest cap such that the capped widths fit (each column kept at least at its floor)
+    low, high = 0, max(widths)
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(max(f, min(w, cap)) for w, f in zip(widths, floors, strict=True)) <= room:
+            low = cap
+        else:
+            high = cap - 1
+    for c, (w, f) in enumerate(zip(widths, floors, strict=True)):
+        view.setColumnWidth(c, max(f, min(w, low)))
 
 
 class _StretchFiller(QObject):
@@ -240,7 +266,7 @@ class HomePage(Page):
         may_review, may_consents = ws.may("review"), ws.may("view_identity")
 
         def waiting(progress: object) -> tuple[int | None, list[Any] | None]:  # on a worker: a big queue takes a while
-            pairs = ws.review_queue(list_impact=False).left if may_review else None
+            pairs = ws.review_queue_left() if may_review else None
             consents = ws.consents(expiring_only=True) if may_consents else None
             return pairs, consents
 

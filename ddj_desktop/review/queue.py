@@ -10,13 +10,14 @@ the sum of their match probabilities (true matches missed).
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ddj_desktop.governance.part2 import Withheld
 from ddj_desktop.linkage.compare import COMPARISONS
@@ -143,6 +144,22 @@ def _build_queue(
         pid, probability, a, b, pa, pb = kept[k]
         items.append(QueueItem(pid, probability, a, b, pa, pb, records_list[k], flag_list[k], unsure_list[k]))
     return ReviewQueue(items, len(bound), withheld=withheld)
+
+
+def count_left(session: Session) -> int:
+    """How many pairs `build_queue` would list (its `left`), counted by SQLite alone: no row, item or sort in
+    Python, so asking it (Home does on every visit) costs the window nothing even with 100,000 pairs waiting."""
+    bound = [pid for pid, row in in_force(session).items() if row.decision != UNSURE]
+    record_a, record_b = aliased(Record), aliased(Record)
+    bound_ids = select(literal_column("value")).select_from(func.json_each(json.dumps(bound)))
+    rowid = literal_column(f"{Pair.__tablename__}.rowid")  # pairs in file order, as in build_queue
+    in_review = select(rowid).select_from(Pair).where(Pair.status == REVIEW)
+    return int(session.scalar(
+        select(func.count()).select_from(Pair)
+        .outerjoin(record_a, record_a.id == Pair.a_record_id).outerjoin(record_b, record_b.id == Pair.b_record_id)
+        .where(rowid.in_(in_review), Pair.id.not_in(bound_ids),
+               ~(record_a.person_id.is_not(None) & (record_a.person_id == record_b.person_id)))
+    ) or 0)  # fmt: skip
 
 
 # -- one pair, as a reviewer sees it ------------------------------------------------------------------------------

@@ -211,14 +211,21 @@ def make_engine(path: Path, passphrase: str) -> Engine:
     # import, a migration or a rekey is one real transaction.
     # A write transaction takes the write lock at once (BEGIN IMMEDIATE), so that two writers never deadlock halfway;
     # a read (see reading_engine) begins deferred and takes only a shared lock when it first reads.
+    # How long each waits for a lock: a write waits long, because its commit must wait for the readers still
+    # reading the old state (a link run that worked for an hour must not fail because the window was building the
+    # review queue); a read, often on the GUI thread, gives up sooner and says the store is busy.
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READING) else "BEGIN IMMEDIATE")
+        reading = conn.get_execution_options().get(_READING)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {READ_WAIT_MS if reading else WRITE_WAIT_MS}")
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
 
 _READING = "ddj_reading"
+READ_WAIT_MS = 5_000
+WRITE_WAIT_MS = 120_000
 
 
 def reading_engine(engine: Engine) -> Engine:

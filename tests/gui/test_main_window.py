@@ -34,6 +34,14 @@ def test_every_page_opens_and_says_what_it_is(qtbot, jail_workspace: Workspace) 
     assert {"Ctrl+I", "Ctrl+L", "Ctrl+Q"} <= set(shortcuts)
 
 
+def test_a_page_s_status_message_goes_when_another_page_is_shown(qtbot, workspace: Workspace) -> None:
+    window = make_window(qtbot, workspace)
+    window.show_page("Reports")
+    window.status("Council report ready to save: 13 pages.")
+    window.show_page("Settings")
+    assert window.message.text() == ""
+
+
 def test_home_shows_what_the_store_holds(qtbot, jail_workspace: Workspace) -> None:
     window = make_window(qtbot, jail_workspace)
     home = window.pages["Home"]

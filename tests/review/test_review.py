@@ -53,6 +53,17 @@ def test_queue_puts_consequential_pairs_first_and_says_what_is_left(ws):
     assert all(item.person_a != item.person_b for item in queue.items)
 
 
+def test_the_count_of_pairs_left_is_the_queue_s_length_after_decisions(ws):
+    items = ws.review_queue().items
+    assert ws.review_queue_left() == len(items)
+    ws.review_decide(items[0].pair_id, "same")  # merges two persons: other pairs between them may go too
+    ws.review_decide(items[1].pair_id, "different")
+    ws.review_decide(items[2].pair_id, "unsure")  # still asked, at the end
+    left = ws.review_queue().left
+    assert left < len(items) - 1
+    assert ws.review_queue_left() == left
+
+
 def test_same_merges_persons_now_and_undo_puts_them_back(ws):
     item = ws.review_queue().items[0]
     before = (_person(ws, item.a), _person(ws, item.b))

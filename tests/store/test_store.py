@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -288,3 +289,26 @@ def test_reads_go_on_while_another_window_writes_or_reads(workspace: Workspace, 
             assert session.scalar(text("SELECT value FROM store_meta WHERE key = 'uncommitted'")) == "yes"
     finally:
         other.close()
+
+
+def test_a_write_commits_after_a_long_read_in_another_window_ends(workspace: Workspace, store_path: Path):
+    """A write's commit waits for the readers still on the old state; a read longer than a read's own wait (a big
+    review queue being built while a link run finishes) must not make the write fail and lose its work."""
+    other = Workspace.open(store_path, PASSPHRASE)
+    reading = threading.Event()
+
+    def long_read() -> None:
+        with other.store.reading() as session:
+            session.execute(text("SELECT count(*) FROM source")).scalar()  # holds the shared lock from here
+            reading.set()
+            time.sleep(store_engine.READ_WAIT_MS / 1000 + 1.0)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    try:
+        assert reading.wait(10)
+        workspace.set_source("jail")  # commits once the reader has let go
+    finally:
+        reader.join()
+        other.close()
+    assert [s.name for s in workspace.sources()] == ["jail"]
