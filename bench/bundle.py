@@ -15,6 +15,7 @@ Printed beside their targets:
                here (no privileges, and other work shares the machine), so every run after the build is
                a warm start: a laptop's first start after boot reads the files from disk and is slower.
   self-test    `ddj-desktop --self-test`, the check a county IT person runs after installing (wall time)
+  --lzma MB    the Windows-shaped folder as one solid LZMA stream (an NSIS installer's payload)      < 80 MB
 MB here is 1,000,000 bytes (MiB in brackets). The unlock-screen start needs a Linux/BSD desktop's settings
 location (XDG_CONFIG_HOME); elsewhere the first screen is the welcome dialog, and that is what is timed.
 """
@@ -75,6 +76,35 @@ def tar_gz_size(folder: Path, out: Path) -> int:
     with tarfile.open(out, "w:gz", compresslevel=9) as archive:
         archive.add(folder, arcname=folder.name)
     return out.stat().st_size
+
+
+def lzma_size(folder: Path, dict_mb: int) -> int:
+    """Bytes of the folder (Windows-shaped, as zip_size: ddj-desktop-gui as a second program) compressed as one
+    solid LZMA stream with a `dict_mb` MB dictionary: an estimate of an NSIS installer made with
+    `SetCompressor /SOLID lzma` (NSIS's default dictionary is 8 MB; `SetCompressorDictSize` changes it)."""
+    import io
+    import lzma
+
+    class Counter(io.RawIOBase):
+        def __init__(self) -> None:
+            self.count = 0
+            self.packer = lzma.LZMACompressor(format=lzma.FORMAT_RAW, filters=[
+                {"id": lzma.FILTER_LZMA1, "preset": 6, "dict_size": dict_mb * MIB}])
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+            self.count += len(self.packer.compress(bytes(data)))
+            return len(data)
+
+    sink = Counter()
+    with tarfile.open(fileobj=sink, mode="w|") as archive:  # type: ignore[call-overload]
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.add(path, arcname=str(Path(folder.name) / path.relative_to(folder)), recursive=False)
+    sink.count += len(sink.packer.flush())
+    return sink.count
 
 
 def program(dist: Path) -> Path:
@@ -155,10 +185,12 @@ def time_self_test(exe: Path, env: dict[str, str]) -> tuple[float, str]:
     return wall, last
 
 
-def measure(dist: Path, runs: int, self_test: bool) -> dict[str, object]:
+def measure(dist: Path, runs: int, self_test: bool, lzma_dicts: list[int]) -> dict[str, object]:
     exe = program(dist)
     results: dict[str, object] = {"bundle": str(dist)}
     results["unpacked_bytes"] = folder_size(dist)
+    for dict_mb in lzma_dicts:
+        results[f"lzma_{dict_mb}mb_bytes"] = lzma_size(dist, dict_mb)
     with tempfile.TemporaryDirectory(prefix="ddj-bench-bundle-") as scratch:
         results["zip_bytes"] = zip_size(dist, Path(scratch) / "bundle.zip")
         results["tar_gz_bytes"] = tar_gz_size(dist, Path(scratch) / "bundle.tar.gz")
@@ -191,6 +223,8 @@ def report(r: dict[str, object]) -> None:
     print(f"unpacked    {size('unpacked_bytes', TARGET_UNPACKED_MB)}")
     print(f"zip         {size('zip_bytes', TARGET_DOWNLOAD_MB)}")
     print(f"tar.gz      {size('tar_gz_bytes', TARGET_DOWNLOAD_MB)}")
+    for key in sorted(k for k in r if k.startswith("lzma_")):
+        print(f"LZMA {key.split('_')[1][:-2]:>2} MB {size(key, TARGET_DOWNLOAD_MB)}   (an NSIS /SOLID lzma estimate)")
     median = float(r["start_median_s"])  # type: ignore[arg-type]
     runs = ", ".join(f"{t:.2f}" for t in r["start_runs_s"])  # type: ignore[attr-defined]
     print(f"start       {median:7.2f} s median to the {r['start_screen']} (warm file cache; runs: {runs})   "
@@ -206,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the bundle folder (default dist/ddj-desktop; frozen with build.spec if missing)")
     parser.add_argument("--runs", type=int, default=5, help="start-up runs (median printed; default 5)")
     parser.add_argument("--no-self-test", action="store_true", help="skip the self-test run (about 25 s)")
+    parser.add_argument("--lzma", type=int, action="append", default=[], metavar="MB",
+                        help="also the Windows-shaped folder as one solid LZMA stream with an MB-megabyte dictionary "
+                        "(an NSIS installer's download; repeatable; a minute or more each)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args(argv)
     dist = args.dist.resolve()
@@ -213,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.dist != DEFAULT_DIST:
             raise SystemExit(f"{dist} is not a folder.")
         build(dist)
-    results = measure(dist, max(1, args.runs), not args.no_self_test)
+    results = measure(dist, max(1, args.runs), not args.no_self_test, args.lzma)
     if args.json:
         print(json.dumps(results, indent=1))
     else:

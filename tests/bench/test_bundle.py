@@ -65,3 +65,9 @@ def test_tar_gz_keeps_links(bundle: Path, tmp_path: Path) -> None:
 def test_a_missing_bundle_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="is not a folder"):
         bench().main(["--dist", str(tmp_path / "nowhere")])
+
+
+def test_solid_lzma_holds_the_second_program_almost_free(bundle: Path) -> None:
+    """An NSIS-like solid stream sees the second program as a repeat of the first (both in its dictionary)."""
+    size = bench().lzma_size(bundle, 8)
+    assert 50_000 < size < 56_000
