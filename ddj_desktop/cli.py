@@ -16,10 +16,13 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ddj_desktop import __version__
 from ddj_desktop.errors import Cancelled, DdjError
-from ddj_desktop.workspace import Workspace
+
+if TYPE_CHECKING:  # the desktop starts without the store's modules; the commands import them when they run
+    from ddj_desktop.workspace import Workspace
 
 EXIT_AUDIT_BROKEN = 11
 EXIT_INTERRUPTED = 130
@@ -97,6 +100,8 @@ def user_password(args: argparse.Namespace, user: str | None) -> str | None:
 
 
 def open_workspace(args: argparse.Namespace) -> Workspace:
+    from ddj_desktop.workspace import Workspace
+
     user = args.user or os.environ.get("DDJ_USER") or None
     return Workspace.open(Path(args.store), passphrase(args), user=user, password=user_password(args, user))
 
@@ -105,6 +110,8 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
 def cmd_init(args: argparse.Namespace) -> int:
     user = args.user or os.environ.get("DDJ_USER") or None
     secret = passphrase(args, confirm=True)
+    from ddj_desktop.workspace import Workspace
+
     with Workspace.create(Path(args.store), secret, admin_name=user,
                           admin_password=os.environ.get("DDJ_USER_PASSWORD") or None) as ws:
         print(f"Created the encrypted store {ws.path}.")
@@ -241,6 +248,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from ddj_desktop.workspace import Workspace
+
     user = args.user or os.environ.get("DDJ_USER") or None
     restored, aside = Workspace.restore(
         Path(args.backup), Path(args.store), passphrase(args), user=user, password=user_password(args, user),

@@ -4,12 +4,15 @@ or open the sample county, and show the main window. `ddj_desktop.cli` calls `ma
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
@@ -18,12 +21,14 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QProgressBar, QPush
 from ddj_desktop import __version__
 from ddj_desktop.gui import settings
 from ddj_desktop.gui.crash import CrashHandler, setup_logging
-from ddj_desktop.gui.main_window import MainWindow
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.processes import StoreKey, call_in_process
 from ddj_desktop.gui.store_dialogs import CreateStoreDialog, UnlockDialog, WelcomeDialog
 from ddj_desktop.gui.workers import WorkerProgress, Workers, report_error
 from ddj_desktop.paths import data_dir, user_log_dir
+
+if TYPE_CHECKING:  # the main window (and the store's modules under it) load once the first dialog is up
+    from ddj_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 FONT_FAMILY = "DejaVu Sans"
@@ -122,6 +127,16 @@ def build_demo(folder: Path, progress: WorkerProgress):  # type: ignore[no-untyp
     return result
 
 
+def preload() -> None:
+    """Import what opening a store needs (SQLAlchemy, numpy, the models: over a second on a slow laptop) on a
+    thread, so that the unlock dialog shows at once and Unlock does not wait for them. Only Qt-free modules: the
+    main window's widgets are imported on the GUI thread when it opens."""
+    try:
+        importlib.import_module("ddj_desktop.workspace")
+    except Exception:  # the GUI thread imports it again when the store opens, and reports the error there
+        log.exception("Preloading the store's modules failed")
+
+
 class Launcher:
     """Decides what opens first and keeps the main window (and a demo's temporary folder) alive."""
 
@@ -131,6 +146,7 @@ class Launcher:
         self.scratch: tempfile.TemporaryDirectory[str] | None = None
         self.workers = Workers()
         self.exit_code = 0
+        self.preloading = False
 
     def start(self) -> None:
         if self.args.demo:
@@ -181,7 +197,11 @@ class Launcher:
             self.app.quit()
 
     def _ready(self, dialog: QWidget) -> None:
-        """The first screen is up: with --quit-after-start, report the cold start time and quit."""
+        """The first screen is up: the store's modules load behind it while the user types (with --quit-after-start,
+        report the cold start time and quit instead)."""
+        if not self.args.quit_after_start and not self.preloading:
+            self.preloading = True
+            threading.Thread(target=preload, name="preload", daemon=True).start()
         if self.args.quit_after_start:
             def report() -> None:
                 print(f"start-to-screen {time.perf_counter() - self.args.started:.3f} s ({type(dialog).__name__})")
@@ -237,6 +257,8 @@ class Launcher:
             self.app.quit()
 
     def show_window(self, workspace, *, demo: bool = False, key: StoreKey | None = None) -> None:  # type: ignore[no-untyped-def]
+        from ddj_desktop.gui.main_window import MainWindow
+
         self.window = MainWindow(workspace, demo=demo, log_file=self.log_file, key=key)
         self.window.closed.connect(self.app.quit)
         self.window.show()

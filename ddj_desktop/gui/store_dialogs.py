@@ -7,6 +7,7 @@ behind a wait cursor; a wrong passphrase keeps the dialog open with a message an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -26,7 +27,9 @@ from ddj_desktop.errors import AuthenticationFailed, DdjError, WrongPassphrase
 from ddj_desktop.gui.messages import messages
 from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.paths import user_data_dir
-from ddj_desktop.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when a store is opened, so the first dialog shows sooner (see gui/app.py)
+    from ddj_desktop.workspace import Workspace
 
 MIN_PASSPHRASE = 10
 DEFAULT_STORE_NAME = "county.ddj"
@@ -143,6 +146,8 @@ class CreateStoreDialog(QDialog):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with _WaitCursor():
+                from ddj_desktop.workspace import Workspace
+
                 self.workspace = Workspace.create(path, self.passphrase.text())
             self.key = StoreKey(self.workspace.path, self.passphrase.text(), self.workspace.user_name)
         except OSError as err:
@@ -201,6 +206,8 @@ class UnlockDialog(QDialog):
     def unlock(self) -> None:
         try:
             with _WaitCursor():
+                from ddj_desktop.workspace import Workspace
+
                 self.workspace = Workspace.open(
                     self.path, self.passphrase.text(), user=self.user.text().strip() or None,
                     password=self.password.text() or None,
