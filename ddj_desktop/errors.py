@@ -26,6 +26,10 @@ class StoreError(DdjError):
     exit_code = 3
 
 
+class StoreBusy(StoreError):
+    """Another window, command or worker holds the store's write lock for longer than this step would wait."""
+
+
 class WrongPassphrase(StoreError):
     exit_code = 4
 

@@ -20,7 +20,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ddj_desktop import exporting
-from ddj_desktop.errors import AuthenticationFailed, DdjError, PermissionDenied, WrongPassphrase
+from ddj_desktop.errors import AuthenticationFailed, DdjError, PermissionDenied, StoreBusy, WrongPassphrase
 from ddj_desktop.governance import audit, part2, users
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.normalize.names import normalize_name
@@ -114,6 +114,9 @@ class RecordRow:
 RECORD_SORT_KEYS = ("person", "source", "source_key", "last_name", "first_name", "dob", "event_start")
 
 
+VIEW_WAIT_MS = 200  # how long showing a person may wait for a busy store to log the view (see Workspace._audit_view)
+
+
 def person_label(person_id: int | None) -> str:
     """How a person ID is shown and exported: P000123."""
     return "" if person_id is None else f"P{person_id:06d}"
@@ -126,6 +129,7 @@ class Workspace:
         self.store = store
         self.user_name = user.name
         self.role = user.role
+        self._pending_views: list[tuple[str, dict[str, Any]]] = []  # see _audit_view
 
     # -- opening and closing -------------------------------------------------------------------------------
     @classmethod
@@ -160,7 +164,10 @@ class Workspace:
         return cls(store, acting)
 
     def close(self) -> None:
-        self.store.close()
+        try:
+            self._write_views(None)  # views not yet logged (the store was busy): now, waiting as a write does
+        finally:
+            self.store.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -177,6 +184,30 @@ class Workspace:
 
     def _audit(self, session: Session, action: str, **details: Any) -> None:
         audit.append(session, self.user_name, action, **details)
+
+    def _audit_view(self, action: str, **details: Any) -> None:
+        """Log that someone was shown records, without making the window wait: a view is only a read, and while an
+        import or a link run (in a worker process) holds the store's write lock, waiting for it would freeze the
+        window until the run ends. The entry (with the time of the view) is written at once if the store is free
+        within VIEW_WAIT_MS, else kept and written with the next view, or when the workspace closes."""
+        import datetime as dt
+
+        self._pending_views.append((action, {**details, "viewed_at": dt.datetime.now(dt.UTC).isoformat(
+            timespec="seconds")}))
+        self._write_views(VIEW_WAIT_MS)
+
+    def _write_views(self, wait_ms: int | None) -> None:
+        if not self._pending_views:
+            return
+        try:
+            with self.store.session(wait_ms=wait_ms) as session:
+                for action, details in self._pending_views:
+                    self._audit(session, action, **details)
+        except StoreBusy:
+            if wait_ms is None:
+                raise
+            return
+        self._pending_views.clear()
 
     def _withheld(self, session: Session) -> part2.Withheld:
         """The 42 CFR Part 2 sources the acting role may not see (governance.part2): every path that returns
@@ -446,11 +477,11 @@ class Workspace:
         """Every record of one person (P000123 or 123) the role may see, by event date. Audited (a view)."""
         self._require("view_identity")
         person_id = int(str(person).upper().lstrip("P") or 0)
-        with self.store.session() as session:
+        with self.store.reading() as session:
             query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "")
             query = query.where(Record.person_id == person_id, self._withheld(session).visible())
             rows = [_record_row(r) for r in session.execute(query.order_by(Record.event_start, Record.id))]
-            self._audit(session, "view_person", person=person_label(person_id), records=len(rows))
+        self._audit_view("view_person", person=person_label(person_id), records=len(rows))
         return rows
 
     # -- linkage -------------------------------------------------------------------------------------------
@@ -603,11 +634,10 @@ class Workspace:
 
         self._require("review")
         person_id = int(str(person).upper().lstrip("P") or 0)
-        with self.store.session() as session:
+        with self.store.reading() as session:
             review = persons.person_review(session, person_id, details=self._may("view_details"),
                                            hidden=self._withheld(session))
-            self._audit(session, "view_person", person=person_label(person_id), records=len(review.records),
-                        review=True)
+        self._audit_view("view_person", person=person_label(person_id), records=len(review.records), review=True)
         return review
 
     def review_split(self, person: int | str, records: list[tuple[str, str]], *, note: str | None = None) -> Any:
@@ -1126,12 +1156,12 @@ class Workspace:
         self._require("view_retention")
         self._require("view_identity")
         day = _day(on) or dt.date.today()
-        with self.store.session() as session:
+        with self.store.reading() as session:
             ids = retention.expired_record_ids(session, day)[:limit]
             query = _record_query(select(*_RECORD_COLUMNS.values(), Record.id), "").where(
                 Record.id.in_(ids), self._withheld(session).visible())
             rows = [_record_row(r) for r in session.execute(query.order_by(Source.name, Record.source_key))]
-            self._audit(session, "view_expired", on=day.isoformat(), records=len(rows))
+        self._audit_view("view_expired", on=day.isoformat(), records=len(rows))
         return rows
 
     def purge_expired(self, *, on: Any = None) -> Any:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
-from ddj_desktop.errors import DiskFull, NotAStore, StoreError, StoreExists, WrongPassphrase
+from ddj_desktop.errors import DiskFull, NotAStore, StoreBusy, StoreError, StoreExists, WrongPassphrase
 
 dbapi = sqlcipher3.dbapi2
 # The driver binds None only after looking for an adapter for it, and not finding one costs two AttributeErrors
@@ -216,14 +216,17 @@ def make_engine(path: Path, passphrase: str) -> Engine:
     # review queue); a read, often on the GUI thread, gives up sooner and says the store is busy.
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
-        reading = conn.get_execution_options().get(_READING)
-        conn.exec_driver_sql(f"PRAGMA busy_timeout = {READ_WAIT_MS if reading else WRITE_WAIT_MS}")
+        options = conn.get_execution_options()
+        reading = options.get(_READING)
+        wait = options.get(WAIT_OPTION) or (READ_WAIT_MS if reading else WRITE_WAIT_MS)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait)}")
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
 
 _READING = "ddj_reading"
+WAIT_OPTION = "ddj_wait_ms"  # an execution option: this transaction's lock wait, in ms, instead of the default
 READ_WAIT_MS = 5_000
 WRITE_WAIT_MS = 120_000
 
@@ -297,7 +300,7 @@ def translate(exc: BaseException, path: Path) -> BaseException:
     if "readonly" in text or "read-only" in text:
         return StoreError(f"{path.name} cannot be written (read-only file or folder).")
     if "locked" in text or "busy" in text:
-        return StoreError(
+        return StoreBusy(
             f"{path.name} is in use by another DDJ Desktop window or command.", hint="Close it and try again."
         )
     return exc

@@ -133,9 +133,14 @@ class Store:
             yield con
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed if the block ends normally, rolled back on any exception."""
-        with self.errors(), self._sessions.begin() as session:
+    def session(self, *, wait_ms: int | None = None) -> Iterator[Session]:
+        """A session in one transaction: committed if the block ends normally, rolled back on any exception.
+        `wait_ms`: how long to wait for the write lock (default: long, see engine.WRITE_WAIT_MS) before StoreBusy."""
+        sessions = self._sessions
+        if wait_ms is not None:
+            sessions = sessionmaker(self.engine.execution_options(**{store_engine.WAIT_OPTION: wait_ms}),
+                                    expire_on_commit=False)
+        with self.errors(), sessions.begin() as session:
             yield session
 
     @contextlib.contextmanager

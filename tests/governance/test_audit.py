@@ -159,3 +159,33 @@ def test_every_use_the_issue_lists_is_in_the_log_with_its_user_and_the_chain_hol
     assert details["user_change"] == {"name": "rita", "active": False}
     assert details["purge"]["records"] >= 1 and details["disclose"]["to"] == "ddj"
     assert verified.ok and verified.entries == logged[-1]["seq"]
+
+
+def test_showing_a_person_while_another_window_writes_does_not_wait_and_is_still_logged(
+        workspace: Workspace, store_path: Path, tmp_path: Path):
+    """An import or link run in another window (or the desktop's worker process) holds the write lock for minutes;
+    showing a person meanwhile answers at once, and the view reaches the log when the store is free."""
+    import json
+    import time
+
+    extra = tmp_path / "jail.csv"
+    extra.write_text("Booking,Last Name,First Name,DOB\nB1,Okafor,Chidi,1985-02-03\nB2,Okafor,Chidi,1985-02-03\n",
+                     encoding="utf-8")
+    workspace.import_files([extra], "jail")
+    workspace.link()
+    person = workspace.find_records("Okafor")[0].person
+    other = Workspace.open(store_path, PASSPHRASE)
+    try:
+        with other.store.session() as busy:  # the other window's long write, not yet committed
+            other._audit(busy, "source", source="ed")
+            started = time.perf_counter()
+            records = workspace.person_records(person)
+            waited = time.perf_counter() - started
+            assert len(records) == 2 and waited < 3.0  # the write lock would make it wait 120 s
+        assert "view_person" not in [action for _user, action in _actions(other)]
+        workspace.person_records(person)  # the store is free: both views are written now
+        views = [e for e in workspace.audit_entries() if e["action"] == "view_person"]
+        assert len(views) == 2 and all(json.loads(v["details"])["person"] == person for v in views)
+        assert workspace.verify_audit().ok
+    finally:
+        other.close()
