@@ -128,13 +128,18 @@ def test_second_user_must_say_who_they_are(tmp_path: Path, capsys, monkeypatch):
     assert "reviewer" in capsys.readouterr().err
 
 
-def test_an_admin_changes_a_role_and_deactivates_a_user_who_left(tmp_path: Path, capsys, monkeypatch):
-    store = tmp_path / "county.ddj"
+def signed_in_admin(store: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A new store whose admin ana has a password, and the commands that follow signed in as her."""
     run(["init", str(store), "--user", "ana"])
     monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "ana-pw")
-    run(["users", str(store), "--set-password", "ana"])
+    assert run(["users", str(store), "--set-password", "ana"]) == 0
     monkeypatch.setenv("DDJ_USER", "ana")
     monkeypatch.setenv("DDJ_USER_PASSWORD", "ana-pw")
+
+
+def test_an_admin_changes_a_role_and_deactivates_a_user_who_left(tmp_path: Path, capsys, monkeypatch):
+    store = tmp_path / "county.ddj"
+    signed_in_admin(store, monkeypatch)
     monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "rita-pw")
     assert run(["users", str(store), "--add", "rita"]) == 0
     assert "rita                 analyst" in capsys.readouterr().out, "a new user is an analyst unless told"
@@ -231,11 +236,7 @@ def test_backup_and_restore_from_the_command_line(tmp_path: Path, capsys):
 
 def test_only_an_admin_of_the_backup_may_restore_it(tmp_path: Path, capsys, monkeypatch):
     store = tmp_path / "county.ddj"
-    run(["init", str(store), "--user", "ana"])
-    monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "ana-pw")
-    run(["users", str(store), "--set-password", "ana"])
-    monkeypatch.setenv("DDJ_USER", "ana")
-    monkeypatch.setenv("DDJ_USER_PASSWORD", "ana-pw")
+    signed_in_admin(store, monkeypatch)
     monkeypatch.setenv("DDJ_NEW_USER_PASSWORD", "al-pw")
     run(["users", str(store), "--add", "al", "--role", "analyst"])
     backup = tmp_path / "b.ddj"

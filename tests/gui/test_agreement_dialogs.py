@@ -14,15 +14,7 @@ from ddj_desktop.gui.main_window import MainWindow
 from ddj_desktop.gui.settings_page import SettingsPage
 from ddj_desktop.workspace import Workspace
 from tests.conftest import PASSPHRASE
-
-
-def make_window(qtbot, ws: Workspace) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=10_000)
-    return window
+from tests.gui.windows import make_window
 
 
 def settings_page(window: MainWindow) -> SettingsPage:
@@ -43,7 +35,7 @@ def tick(dialog, *fields: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_admin_adds_an_agreement_that_covers_a_source(qtbot, jail_workspace: Workspace) -> None:
-    window = make_window(qtbot, jail_workspace)
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
     page = settings_page(window)
     assert page.agreements.rowCount() == 0 and page.add_agreement_button.isEnabled()
     dialog = page.add_agreement()
@@ -73,7 +65,7 @@ def test_admin_adds_an_agreement_that_covers_a_source(qtbot, jail_workspace: Wor
 
 
 def test_an_incomplete_agreement_stays_in_the_dialog_and_says_what_is_missing(qtbot, jail_workspace: Workspace) -> None:
-    window = make_window(qtbot, jail_workspace)
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
     dialog = settings_page(window).add_agreement()
     qtbot.keyClicks(dialog.name, "half an mou")
     dialog.ok.click()
@@ -86,7 +78,7 @@ def test_an_incomplete_agreement_stays_in_the_dialog_and_says_what_is_missing(qt
 def test_admin_ends_an_agreement(qtbot, jail_workspace: Workspace) -> None:
     jail_workspace.add_agreement("jail-mou-2026", parties=["Sheriff", "County"], purpose="lists",
                                  fields=["last_name"], starts_on="2026-01-01")
-    window = make_window(qtbot, jail_workspace)
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
     page = settings_page(window)
     assert not page.end_agreement_button.isEnabled()  # nothing selected
     page.agreements_view.selectRow(0)
@@ -116,7 +108,7 @@ def test_admin_ends_an_agreement(qtbot, jail_workspace: Workspace) -> None:
 def test_admin_sets_a_sources_retention_and_agreement(qtbot, jail_workspace: Workspace) -> None:
     jail_workspace.add_agreement("jail-mou-2026", parties=["Sheriff", "County"], purpose="lists",
                                  fields=["last_name"], starts_on="2026-01-01")
-    window = make_window(qtbot, jail_workspace)
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
     page = settings_page(window)
     assert not page.save_source_button.isEnabled()  # select a source first
     page.sources_view.selectRow(cells(page.sources, 0).index("jail"))
@@ -148,7 +140,7 @@ def test_an_analyst_sees_agreements_and_retention_but_cannot_change_them(qtbot, 
     jail_workspace.add_user("sam", "analyst", "sam password")
     jail_workspace.close()
     with Workspace.open(store_path, PASSPHRASE, user="sam", password="sam password") as sam:
-        window = make_window(qtbot, sam)
+        window = make_window(qtbot, sam, size=(1280, 800))
         page = settings_page(window)
         assert cells(page.agreements, 0) == ["jail-mou-2026"]
         assert page.sources.index(cells(page.sources, 0).index("jail"), 4).data() == "5 years"
@@ -169,7 +161,7 @@ def test_an_analyst_sees_agreements_and_retention_but_cannot_change_them(qtbot, 
 
 
 def test_tab_reaches_the_agreement_and_retention_controls(qtbot, jail_workspace: Workspace) -> None:
-    window = make_window(qtbot, jail_workspace)
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
     page = settings_page(window)
     page.sources_view.selectRow(0)
     for control in (page.add_agreement_button, page.end_agreement_button, page.agreements_view, page.sources_view,

@@ -22,6 +22,7 @@ from ddj_desktop.gui.main_window import PAGE_ORDER, MainWindow
 from ddj_desktop.gui.models import PagedTableModel
 from ddj_desktop.workspace import Workspace
 from tests.conftest import PASSPHRASE
+from tests.gui.windows import make_window
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +45,6 @@ def audited(audit_store: Path, store_path: Path):
     with Workspace.open(store_path, PASSPHRASE) as ws:
         yield ws
 
-
-def make_window(qtbot, ws: Workspace) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=10_000)
-    return window
 
 
 def open_audit(qtbot, window: MainWindow) -> AuditPage:  # type: ignore[no-untyped-def]
@@ -89,7 +82,7 @@ def test_the_model_fetches_a_page_at_a_time(qtmodeltester, audited: Workspace) -
 
 
 def test_the_page_opens_on_the_newest_entries_and_says_the_chain_holds(qtbot, audited: Workspace) -> None:
-    window = make_window(qtbot, audited)
+    window = make_window(qtbot, audited, size=(1280, 800))
     page = open_audit(qtbot, window)
     total = audited.audit_count()
     assert page.entries.rowCount() == page.entries.PAGE < total  # not everything at once
@@ -106,7 +99,7 @@ def test_the_page_opens_on_the_newest_entries_and_says_the_chain_holds(qtbot, au
 
 
 def test_filters_through_the_widgets(qtbot, audited: Workspace) -> None:
-    window = make_window(qtbot, audited)
+    window = make_window(qtbot, audited, size=(1280, 800))
     page = open_audit(qtbot, window)
     with qtbot.waitSignal(page.shown_entries, timeout=10_000) as found:
         page.action.setCurrentIndex(page.action.findData("export"))
@@ -137,7 +130,7 @@ def test_filters_through_the_widgets(qtbot, audited: Workspace) -> None:
 def test_export_writes_what_the_filters_find_and_shows_up_in_the_log(qtbot, audited: Workspace, gui_isolation,
                                                                     tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    window = make_window(qtbot, audited)
+    window = make_window(qtbot, audited, size=(1280, 800))
     page = open_audit(qtbot, window)
     with qtbot.waitSignal(page.shown_entries, timeout=10_000):
         page.user.setCurrentIndex(page.user.findData("rosa"))
@@ -170,7 +163,7 @@ def test_export_writes_what_the_filters_find_and_shows_up_in_the_log(qtbot, audi
 def test_a_broken_chain_is_said_plainly(qtbot, audited: Workspace) -> None:
     with audited.store.transaction_connection() as con:
         con.execute(text("UPDATE audit_event SET details = '{\"what\":\"nothing\"}' WHERE seq = 40"))
-    window = make_window(qtbot, audited)
+    window = make_window(qtbot, audited, size=(1280, 800))
     with qtbot.waitSignal(window.pages["Audit log"].chain_checked, timeout=20_000) as checked:
         page = window.show_page("Audit log")
     assert checked.args == [False]
@@ -194,7 +187,7 @@ def test_who_opens_the_page(qtbot, audited: Workspace, store_path: Path, role: s
     audited.add_user("sam", role, "sam password")
     audited.close()
     with Workspace.open(store_path, PASSPHRASE, user="sam", password="sam password") as ws:
-        window = make_window(qtbot, ws)
+        window = make_window(qtbot, ws, size=(1280, 800))
         page = window.show_page("Audit log")
         qtbot.waitUntil(lambda: not window.workers.busy(), timeout=20_000)
         if role == "analyst":
@@ -207,7 +200,7 @@ def test_who_opens_the_page(qtbot, audited: Workspace, store_path: Path, role: s
 
 
 def test_the_keyboard_reaches_the_page_and_every_filter(qtbot, audited: Workspace) -> None:
-    window = make_window(qtbot, audited)
+    window = make_window(qtbot, audited, size=(1280, 800))
     page = window.pages["Audit log"]
     shortcut = f"Ctrl+{PAGE_ORDER.index('Audit log') + 1}"
     action = next(a for a in window.actions() if a.shortcut().toString() == shortcut)

@@ -10,20 +10,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ddj_desktop.errors import AuthenticationFailed, WrongPassphrase
-from ddj_desktop.gui.main_window import PAGE_ORDER, MainWindow
+from ddj_desktop.gui.main_window import PAGE_ORDER
 from ddj_desktop.gui.processes import StoreKey
 from ddj_desktop.workspace import Workspace
 from tests.conftest import PASSPHRASE
+from tests.gui.windows import make_window
 
 NEW_PASSPHRASE = "seven otters under the north bridge"
 
-
-def make_window(qtbot, ws: Workspace, **kwargs) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(ws, **kwargs)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=10_000)  # Home's look for pairs and consents
-    return window
 
 
 def type_secret(qtbot, field, text: str) -> None:  # type: ignore[no-untyped-def]
