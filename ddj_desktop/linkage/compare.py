@@ -293,10 +293,7 @@ def _plain_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
     ssn[full & transposed] = 1
     ssn[full & (a == b)] = 0
     l4a, l4b = frame.ssn_last4[left], frame.ssn_last4[right]
-    partial = ~full & (l4a >= 0) & (l4b >= 0)
-    ssn[partial] = np.where(l4a == l4b, 2, 4)[partial]
-    ssn[~full & ~partial] = NULL
-    out[SSN.name] = ssn
+    out[SSN.name] = _last_four(ssn, full, l4a, l4b, ~full & (l4a >= 0) & (l4b >= 0))
 
     # -- address and ZIP (people move: EM learns how little a different address says)
     aa, ab = frame.address_id[left], frame.address_id[right]
@@ -427,10 +424,7 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
     ssn[full & (_any_equal(swa, b) | _any_equal(swb, a))] = 1
     ssn[full & (a == b)] = 0
     l4a, l4b = frame.ssn_last4[left], frame.ssn_last4[right]
-    partial = ~full & (l4a > 0) & (l4b > 0)
-    ssn[partial] = np.where(l4a == l4b, 2, 4)[partial]
-    ssn[~full & ~partial] = NULL
-    out[SSN.name] = ssn
+    out[SSN.name] = _last_four(ssn, full, l4a, l4b, ~full & (l4a > 0) & (l4b > 0))  # tokens: 0 is none
 
     aa, ab = frame.address_id[left], frame.address_id[right]
     has = (aa > 0) & (ab > 0)
@@ -453,6 +447,14 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
     address[~has] = NULL
     out[ADDRESS.name] = address
     return out
+
+
+def _last_four(ssn: np.ndarray, full: np.ndarray, l4a: np.ndarray, l4b: np.ndarray, partial: np.ndarray) -> np.ndarray:
+    """`ssn` with its pairs lacking a full SSN on a side levelled on the last four digits where both have them
+    (`partial`), and null where they do not: plain and hashed comparisons share it."""
+    ssn[partial] = np.where(l4a == l4b, 2, 4)[partial]
+    ssn[~full & ~partial] = NULL
+    return ssn
 
 
 def level_matrix(levels: dict[str, np.ndarray], comparisons: tuple[Comparison, ...] = COMPARISONS) -> np.ndarray:
