@@ -523,6 +523,22 @@ def synonyms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     return normalized("fields"), normalized("attributes")
 
 
+@cache
+def subject_words() -> tuple[str, ...]:
+    """Words (normalized) an export puts before a field's name for the row's own person: 'Patient Last Name'."""
+    data = tomllib.loads(dict(_layout_files())["synonyms.toml"])
+    return tuple(normalize_header(w) for w in data["subjects"]["words"])
+
+
+def without_subject(header_name: str) -> str | None:
+    """`header_name` (normalized) without the one or two subject words it starts with, or None if it starts with
+    none: 'patientlastname' -> 'lastname', 'patientlegalfirstname' -> 'firstname'."""
+    rest, stripped = header_name, 0
+    while stripped < 2 and (word := next((w for w in subject_words() if rest.startswith(w) and rest != w), None)):
+        rest, stripped = rest[len(word) :], stripped + 1
+    return rest if stripped else None
+
+
 def recognise_layout(header: Sequence[str]) -> Layout | None:
     """The known layout `header` fits best (most signature columns present), or None."""
     names = {normalize_header(h) for h in header}
@@ -897,6 +913,17 @@ def _choose_from_synonyms(choices: _Choices) -> None:
                     if choices.take(name, column, CONFIDENCE_SYNONYM, reason):
                         break
                 if choices.has(name):
+                    break
+    # Then "Patient Last Name", "Defendant DOB": a subject word or two before a known name, for the fields no
+    # column names plainly.
+    for section in (field_names, attribute_names):
+        for name, known in section.items():
+            for column in choices.header:
+                rest = without_subject(normalize_header(column))
+                if rest is None or rest not in known:
+                    continue
+                reason = f"header '{column}' is a known name for {name} after a word for the person the row is about"
+                if choices.take(name, column, CONFIDENCE_SYNONYM, reason):
                     break
 
 

@@ -521,3 +521,29 @@ def test_nemsis_sex_codes_confirm_the_layout() -> None:
     proposal = propose_mapping(make_table(["eRecord.01", "ePatient.25"], rows, "ems.csv"))
     assert proposal.profile.fields.get("sex") == "ePatient.25"
     assert proposal.confidence["sex"] > 0.9
+
+
+def test_a_word_for_the_rows_person_before_a_known_name() -> None:
+    """'Patient Last Name', 'Defendant DOB', 'Pt Zip': the person's fields, though no list names them so."""
+    header = ["Visit ID", "Patient Last Name", "Patient First", "Patient Middle Initial", "Defendant DOB", "Pt Zip"]
+    header += ["Patient Legal Last Name", "Victim Last Name", "Victim First Name", "Caller Name"]
+    rows = [
+        ["V1", "Núñez", "José", "A", "03/02/1985", "95051", "Núñez", "Smith", "Ann", "Bo Lee"],
+        ["V2", "Diaz", "Ana", "", "04/05/1970", "95050", "Diaz", "Jones", "Tom", "Al Roe"],
+    ]  # fmt: skip
+    proposal = propose_mapping(make_table(header, rows, "visits.csv"))
+    fields = proposal.profile.fields
+    assert (fields["last_name"], fields["first_name"]) == ("Patient Last Name", "Patient First")
+    assert (fields["middle_name"], fields["dob"], fields["zip"]) == ("Patient Middle Initial", "Defendant DOB", "Pt Zip")
+    assert "after a word for the person the row is about" in proposal.reasons["last_name"]
+    # Another person's name in the row is never taken for the person's own.
+    mapped = {*fields.values(), *proposal.profile.attributes.values()}
+    assert not mapped & {"Victim Last Name", "Victim First Name", "Caller Name"}
+    assert "full_name" not in fields
+
+
+def test_a_plain_name_wins_over_one_with_a_subject_word() -> None:
+    header = ["Client Last Name", "Last Name", "First Name", "DOB"]
+    rows = [["Doe", "Roe", "Jim", "1980-01-01"], ["Poe", "Moe", "Al", "1981-01-01"]]
+    fields = propose_mapping(make_table(header, rows)).profile.fields
+    assert fields["last_name"] == "Last Name"
