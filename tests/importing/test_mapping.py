@@ -534,7 +534,8 @@ def test_a_word_for_the_rows_person_before_a_known_name() -> None:
     proposal = propose_mapping(make_table(header, rows, "visits.csv"))
     fields = proposal.profile.fields
     assert (fields["last_name"], fields["first_name"]) == ("Patient Last Name", "Patient First")
-    assert (fields["middle_name"], fields["dob"], fields["zip"]) == ("Patient Middle Initial", "Defendant DOB", "Pt Zip")
+    assert fields["middle_name"] == "Patient Middle Initial"
+    assert (fields["dob"], fields["zip"]) == ("Defendant DOB", "Pt Zip")
     assert "after a word for the person the row is about" in proposal.reasons["last_name"]
     # Another person's name in the row is never taken for the person's own.
     mapped = {*fields.values(), *proposal.profile.attributes.values()}
