@@ -74,6 +74,7 @@ ADDRESS = Comparison("address", "address", (
     "close (>= 0.90: Jaro-Winkler without spaces, or the same words in another order)",
     "one holds the other's words (a street, unit or locality left off)",
     "similar (>= 0.75)",
+    "some words in common (token-set ratio >= 0.60; HMAC mode: two words)",
     "different",
 ), term_frequency=True)  # fmt: skip
 ZIP = Comparison("zip", "ZIP code", ("same", "one digit differs or two adjacent digits swapped", "different"))
@@ -316,6 +317,13 @@ def _plain_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
         held = np.zeros(idx.size, dtype=bool)
         if maybe.size:
             held[maybe] = process.cpdist(xa[maybe], xb[maybe], scorer=fuzz.token_set_ratio, workers=-1) >= 95
+        # A street kept and another replaced, or only the street and locality given ("LASERON PLACE ALTONA" /
+        # "17 LASERON PLACE BAROSSA VILLAGE ALTONA"): the words in common, to the shorter address. Weak where
+        # streets are few and long where they are many: EM and the random pairs say how much it is worth.
+        common = np.flatnonzero(best < 0.75)
+        if common.size:
+            shared = process.cpdist(xa[common], xb[common], scorer=fuzz.token_set_ratio, workers=-1)
+            address[idx[common[shared >= 60]]] = 4
         address[idx[best >= 0.75]] = 3
         address[idx[held]] = 2
         address[idx[best >= 0.90]] = 1
@@ -440,6 +448,7 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
         close = (t["address_squeezed"][li] == t["address_squeezed"][ri]) | (
             t["address_sorted"][li] == t["address_sorted"][ri])
         # "similar": the house number and street start alike, or two words in common and half the words.
+        address[idx[shared >= 2]] = 4  # some words in common
         address[idx[start | ((shared >= 2) & (2 * shared >= np.maximum(na, nb)))]] = 3
         address[idx[held]] = 2
         address[idx[close]] = 1

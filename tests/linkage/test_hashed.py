@@ -73,6 +73,8 @@ def test_fuzzy_levels_survive_hashing_as_token_equalities():
     found = _levels(row(address="8 COCKCROFT AVE ALLUNGA"), row(address="8 ALLUNGA COCKCROFT AVE"))
     assert found["address"].startswith("close"), "the same words in another order"
     assert _levels(row(address="12 ELM ST"), row(address="901 MAIN AVE"))["address"] == "different"
+    found = _levels(row(address="1 PERRY DRIVE SHIRE CLERK GREENWOOD"), row(address="3 GUNDULU PLACE SHIRE CLERK"))
+    assert found["address"].startswith("some words in common"), "two words of six, as tokens"
     found = _levels(row(first_name="BILL", last_name="SMITH"), row(first_name="WILLIAM", last_name="SMITH"))
     assert found["first_name"] == "nickname (e.g. BILL / WILLIAM)", "the nickname table, as tokens"
 
