@@ -317,9 +317,9 @@ def _plain_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
         held = np.zeros(idx.size, dtype=bool)
         if maybe.size:
             held[maybe] = process.cpdist(xa[maybe], xb[maybe], scorer=fuzz.token_set_ratio, workers=-1) >= 95
-        # A street kept and another replaced, or only the street and locality given ("LASERON PLACE ALTONA" /
-        # "17 LASERON PLACE BAROSSA VILLAGE ALTONA"): the words in common, to the shorter address. Weak where
-        # streets are few and long where they are many: EM and the random pairs say how much it is worth.
+        # The house number and locality kept and the street replaced, or only the locality given ("TANNAMURRA
+        # TOORMINA" / "103 AMESS PLACE TANNAMURRA TOORMINA"): words in common (token-set ratio). Little where
+        # every address ends in the same town: how much it is worth, EM and the random pairs say.
         common = np.flatnonzero(best < 0.75)
         if common.size:
             shared = process.cpdist(xa[common], xb[common], scorer=fuzz.token_set_ratio, workers=-1)
@@ -447,8 +447,8 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
         start = (t["address_start"][li] == t["address_start"][ri]) & (t["address_start"][li] > 0)
         close = (t["address_squeezed"][li] == t["address_squeezed"][ri]) | (
             t["address_sorted"][li] == t["address_sorted"][ri])
-        # "similar": the house number and street start alike, or two words in common and half the words.
         address[idx[shared >= 2]] = 4  # some words in common
+        # "similar": the house number and street start alike, or two words in common and half the words.
         address[idx[start | ((shared >= 2) & (2 * shared >= np.maximum(na, nb)))]] = 3
         address[idx[held]] = 2
         address[idx[close]] = 1
