@@ -64,6 +64,10 @@ def _address_start(f: Frame) -> np.ndarray:
     return np.where(f.address_start > 0, f.address_start, MISSING)
 
 
+def _address_end(f: Frame) -> np.ndarray:
+    return np.where(f.address_end > 0, f.address_end, MISSING)
+
+
 def _zip_area_name_sounds(f: Frame) -> np.ndarray:
     # The unordered pair of Soundex codes: a slip in each name, or names swapped, and no DOB to meet on. Names
     # alone are weak (the review queue would fill with JOHN SMITHs without a DOB), so within one ZIP area (the
@@ -112,6 +116,8 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("address", "same street address", _address, order="dob"),
     BlockingRule("address_start", "address starts alike (house number and the first letters of the street)",
                  _address_start),
+    BlockingRule("address_end", "address ends alike (its last letters: the locality or unit), for a slip in the "
+                 "house number or the street", _address_end),
     BlockingRule("zip_area_name_sounds", "same ZIP area (first 3 digits) and both names sound alike (Soundex), in "
                  "either order", _zip_area_name_sounds, order="dob"),
     BlockingRule("zip_initials", "same ZIP code and the same two initials, in either order", _zip_initials),

@@ -74,6 +74,7 @@ ADDRESS = Comparison("address", "address", (
     "close (>= 0.90: Jaro-Winkler without spaces, or the same words in another order)",
     "one holds the other's words (a street, unit or locality left off)",
     "similar (>= 0.75)",
+    "some words in common (token-set ratio >= 0.60; HMAC mode: two words)",
     "different",
 ), term_frequency=True)  # fmt: skip
 ZIP = Comparison("zip", "ZIP code", ("same", "one digit differs or two adjacent digits swapped", "different"))
@@ -316,6 +317,13 @@ def _plain_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
         held = np.zeros(idx.size, dtype=bool)
         if maybe.size:
             held[maybe] = process.cpdist(xa[maybe], xb[maybe], scorer=fuzz.token_set_ratio, workers=-1) >= 95
+        # The house number and locality kept and the street replaced, or only the locality given ("TANNAMURRA
+        # TOORMINA" / "103 AMESS PLACE TANNAMURRA TOORMINA"): words in common (token-set ratio). Little where
+        # every address ends in the same town: how much it is worth, EM and the random pairs say.
+        common = np.flatnonzero(best < 0.75)
+        if common.size:
+            shared = process.cpdist(xa[common], xb[common], scorer=fuzz.token_set_ratio, workers=-1)
+            address[idx[common[shared >= 60]]] = 4
         address[idx[best >= 0.75]] = 3
         address[idx[held]] = 2
         address[idx[best >= 0.90]] = 1
@@ -439,6 +447,7 @@ def _hashed_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[st
         start = (t["address_start"][li] == t["address_start"][ri]) & (t["address_start"][li] > 0)
         close = (t["address_squeezed"][li] == t["address_squeezed"][ri]) | (
             t["address_sorted"][li] == t["address_sorted"][ri])
+        address[idx[shared >= 2]] = 4  # some words in common
         # "similar": the house number and street start alike, or two words in common and half the words.
         address[idx[start | ((shared >= 2) & (2 * shared >= np.maximum(na, nb)))]] = 3
         address[idx[held]] = 2

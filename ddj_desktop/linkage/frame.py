@@ -29,6 +29,9 @@ _EPOCH = dt.date(1800, 1, 1).toordinal()
 # House number and the start of the street name ("12 FUHRMAN SREET" and "12 FUHRMANS TREET": 12FUHRMA): a
 # blocking key that survives a slip later in the address and words split or joined by a clerk.
 ADDRESS_START = 8
+# ... and its end (the locality, a unit: "...ROSEBAY"): a key that survives a slip in the house number or at the
+# start of the street ("01 CALLISTERCRESCENT VILLA 2" / "162 CALLISTER CRESCENT VILLA 2").
+ADDRESS_END = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,7 @@ class Frame:
     address: np.ndarray  # object: street address ('' = missing)
     address_id: np.ndarray  # int64 code of the address, 0 = missing
     address_start: np.ndarray  # int64 code of the address's first ADDRESS_START letters without spaces (blocking)
+    address_end: np.ndarray  # int64 code of its last ADDRESS_END letters without spaces (blocking)
     address_squeezed: np.ndarray  # object: the address without spaces
     address_number: np.ndarray  # int64 code of the address's first word (house number), 0 = a one-word address
     zip: np.ndarray  # int64 ZIP / postcode digits, 0 = missing
@@ -238,6 +242,7 @@ def build_frame(
         address=address,
         address_id=addresses.codes(address),
         address_start=Vocabulary().codes(_address_start(a) for a in address),
+        address_end=Vocabulary().codes(_address_end(a) for a in address),
         address_squeezed=np.array([a.replace(" ", "") for a in address], dtype=object),
         address_number=Vocabulary().codes(a.split(" ", 1)[0] if " " in a else None for a in address),
         zip=np.fromiter((_zip_code(r.zip) for r in reps), dtype=np.int64, count=n),
@@ -289,13 +294,18 @@ def _use_tokens(frame: Frame, tokens: list[Mapping[str, str]], approx: list[bool
     frame.year_code = found["dob_year"]
     frame.ssn = np.where(found["ssn"] > 0, found["ssn"], -1)
     frame.ssn_last4 = np.where(found["ssn_last4"] > 0, found["ssn_last4"], -1)
-    frame.address_start = found["address_start"]
+    frame.address_start, frame.address_end = found["address_start"], found["address_end"]
     frame.address_number = np.zeros(n, dtype=np.int64)
 
 
 def _address_start(address: str) -> str | None:
     squeezed = address.replace(" ", "")
     return squeezed[:ADDRESS_START] if len(squeezed) >= ADDRESS_START else None
+
+
+def _address_end(address: str) -> str | None:
+    squeezed = address.replace(" ", "")
+    return squeezed[-ADDRESS_END:] if len(squeezed) > ADDRESS_END else None
 
 
 def _zip_code(text: str | None) -> int:

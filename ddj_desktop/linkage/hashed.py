@@ -13,7 +13,8 @@ token built for it:
   date with each of its eight digits left out in turn (one digit differs);
 - SSN: the number, its last four, the number with each pair of adjacent digits swapped (a transposition) and with
   each digit left out in turn (one digit differs: siblings);
-- address: the address, without spaces, its words sorted, its start (house number and street), each word;
+- address: the address, without spaces, its words sorted, its start (house number and street), its end (the
+  locality), each word;
 - agency person ID: the normalized value.
 
 Sex, ZIP, name suffix and the data-quality codes are not identifiers and stay plain. Unsalted hashes of SSNs or
@@ -46,7 +47,8 @@ TOKEN_FIELDS: tuple[str, ...] = (
     "last_name", "last_name_sound", "last_name_prefix", "last_name_parts",
     "dob", "dob_swapped", "dob_next_year", "dob_year", "dob_year_month", "dob_month_day", "dob_drops",
     "ssn", "ssn_last4", "ssn_swaps", "ssn_drops",
-    "address", "address_squeezed", "address_sorted", "address_start", "address_words", "agency_person_id",
+    "address", "address_squeezed", "address_sorted", "address_start", "address_end", "address_words",
+    "agency_person_id",
 )  # fmt: skip
 MULTI = {"address_words": 8, "first_name_nicknames": 12, "last_name_parts": 2, "dob_drops": 8, "ssn_swaps": 8, "ssn_drops": 9}
 
@@ -160,8 +162,9 @@ class Hasher:
 
     def _address(self, address: str) -> dict[str, str]:
         """The address; without spaces; its words in sorted order; its first ADDRESS_START letters without
-        spaces (house number and street start); each of its words (at most 8)."""
-        from ddj_desktop.linkage.frame import ADDRESS_START
+        spaces (house number and street start) and its last ADDRESS_END (the locality); each of its words (at
+        most 8)."""
+        from ddj_desktop.linkage.frame import ADDRESS_END, ADDRESS_START
 
         t = self.token
         squeezed = address.replace(" ", "")
@@ -169,7 +172,9 @@ class Hasher:
         return {"address": t("address", address), "address_squeezed": t("address_squeezed", squeezed),
                 "address_sorted": t("address_sorted", " ".join(sorted(address.split()))),
                 "address_start": t("address_start", squeezed[:ADDRESS_START]) if len(squeezed) >= ADDRESS_START
-                else "", "address_words": " ".join(t("word", w) for w in words[:MULTI["address_words"]])}
+                else "",
+                "address_end": t("address_end", squeezed[-ADDRESS_END:]) if len(squeezed) > ADDRESS_END else "",
+                "address_words": " ".join(t("word", w) for w in words[:MULTI["address_words"]])}
 
     def _ssn(self, ssn: str) -> dict[str, str]:
         found = self._ssns.get(ssn)

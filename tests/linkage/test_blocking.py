@@ -49,3 +49,15 @@ def test_records_without_a_dob_meet_on_address_start_or_zip_and_name_sounds():
     assert (0, 1) in pairs and found.per_rule["address_start"] == 1, "house number and street start alike"
     assert (2, 3) in pairs and found.per_rule["zip_initials"] == 1, "both names changed their sound"
     assert not {p for p in pairs if 4 in p}
+
+
+def test_a_slip_at_the_start_of_an_address_still_meets_on_its_end():
+    frame = build_frame([
+        row(first_name="MEG", last_name="HERBERT", address="162 CALLISTER CRESCENT VILLA 2", zip="30780"),
+        row(first_name="MEGAN", last_name="HEBERT", address="01 CALLISTERCRESCENT VILLA 2", zip="37080"),
+        row(first_name="ANA", last_name="RUIZ", address="9 ELM ST", zip="99999"),
+    ])  # fmt: skip
+    found = blocking.candidate_pairs(frame)
+    pairs = set(zip(found.left.tolist(), found.right.tolist()))
+    assert (0, 1) in pairs and found.per_rule["address_end"] == 1, "the house number and street start differ"
+    assert found.per_rule["address_start"] == 0 and not {p for p in pairs if 2 in p}

@@ -130,6 +130,11 @@ def test_address_and_zip():
     assert pair({"address": "8 Cockcroft Ave Allunga"}, {"address": "8 Allunga Cockcroft Ave"})["address"].startswith(
         "close"), "the same words in another order"
     assert pair({"address": "12 Elm St"}, {"address": "901 Main Ave"})["address"] == "different"
+    assert pair({"address": "12 Elm St"}, {"address": "40 Oak St"})["address"] == "different", "only ST in common"
+    found = pair({"address": "18 Madigan Street Kareela"}, {"address": "18 Dexter Street Kareela Mount"})
+    assert found["address"].startswith("some words in common"), "the street replaced, number and locality kept"
+    found = pair({"address": "Tannamurra Toormina"}, {"address": "103 Amess Place Tannamurra Toormina"})
+    assert found["address"].startswith("some words in common"), "only the locality given"
 
 
 def test_missing_fields_are_null_not_disagreement():

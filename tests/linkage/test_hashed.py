@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ddj_desktop import demo
 from ddj_desktop.errors import DdjError
-from ddj_desktop.linkage import compare, hashed
+from ddj_desktop.linkage import blocking, compare, hashed
 from ddj_desktop.linkage.cluster import cluster
 from ddj_desktop.linkage.frame import build_frame
 from ddj_desktop.store.models import Record, Source
@@ -73,8 +73,19 @@ def test_fuzzy_levels_survive_hashing_as_token_equalities():
     found = _levels(row(address="8 COCKCROFT AVE ALLUNGA"), row(address="8 ALLUNGA COCKCROFT AVE"))
     assert found["address"].startswith("close"), "the same words in another order"
     assert _levels(row(address="12 ELM ST"), row(address="901 MAIN AVE"))["address"] == "different"
+    found = _levels(row(address="1 PERRY DRIVE SHIRE CLERK GREENWOOD"), row(address="3 GUNDULU PLACE SHIRE CLERK"))
+    assert found["address"].startswith("some words in common"), "two words of six, as tokens"
     found = _levels(row(first_name="BILL", last_name="SMITH"), row(first_name="WILLIAM", last_name="SMITH"))
     assert found["first_name"] == "nickname (e.g. BILL / WILLIAM)", "the nickname table, as tokens"
+
+
+def test_hashed_addresses_still_meet_on_their_start_or_end():
+    rows = [row(first_name="MEG", last_name="HERBERT", address="162 CALLISTER CRESCENT VILLA 2", zip="30780"),
+            row(first_name="MEGAN", last_name="HEBERT", address="01 CALLISTERCRESCENT VILLA 2", zip="37080"),
+            row(first_name="ANA", last_name="RUIZ", address="9 ELM ST", zip="99999")]
+    found = blocking.candidate_pairs(build_frame(rows, tokens=_tokens(rows)))
+    assert set(zip(found.left.tolist(), found.right.tolist())) == {(0, 1)}
+    assert found.per_rule["address_end"] == 1, "a slip at the start: the end's token still agrees"
 
 
 def test_hashed_clustering_still_refuses_father_and_son_but_not_a_dob_typo():
