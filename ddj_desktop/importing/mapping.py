@@ -513,9 +513,15 @@ def _layout_from_data(entry: dict[str, Any], common: dict[str, Any]) -> Layout:
 
 
 @cache
+def _synonyms_toml() -> dict[str, Any]:
+    """layouts/synonyms.toml, read once."""
+    return tomllib.loads(dict(_layout_files())["synonyms.toml"])
+
+
+@cache
 def synonyms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """Known header names (normalized) for each canonical field, and for each fixed attribute."""
-    data = tomllib.loads(dict(_layout_files())["synonyms.toml"])
+    data = _synonyms_toml()
 
     def normalized(section: str) -> dict[str, tuple[str, ...]]:
         return {k: tuple(dict.fromkeys(normalize_header(n) for n in v)) for k, v in data[section].items()}
@@ -526,7 +532,7 @@ def synonyms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
 @cache
 def subject_words() -> tuple[str, ...]:
     """Words (normalized) an export puts before a field's name for the row's own person: 'Patient Last Name'."""
-    data = tomllib.loads(dict(_layout_files())["synonyms.toml"])
+    data = _synonyms_toml()
     return tuple(normalize_header(w) for w in data["subjects"]["words"])
 
 
@@ -572,7 +578,7 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]{0,23}")
 @cache
 def value_codes() -> dict[str, frozenset[str]]:
     """The codes (upper case) a sex or race column is made of, from layouts/synonyms.toml [values]."""
-    data = tomllib.loads(dict(_layout_files())["synonyms.toml"])
+    data = _synonyms_toml()
     return {kind: frozenset(c.upper() for c in codes) for kind, codes in data["values"].items()}
 
 
@@ -901,29 +907,31 @@ def _choose_from_layout(choices: _Choices, layout: Layout) -> None:
 
 
 def _choose_from_synonyms(choices: _Choices) -> None:
-    field_names, attribute_names = synonyms()
-    by_name: dict[str, list[str]] = {}
+    """Fields whose known names head a column; then "Patient Last Name", "Defendant DOB" (a subject word or two
+    before a known name) for the fields no column names plainly."""
+    plain: dict[str, list[str]] = {}
+    after_subject: dict[str, list[str]] = {}
     for column in choices.header:
-        by_name.setdefault(normalize_header(column), []).append(column)
+        name = normalize_header(column)
+        plain.setdefault(name, []).append(column)
+        if (rest := without_subject(name)) is not None:
+            after_subject.setdefault(rest, []).append(column)
+    _take_known_names(choices, plain, "")
+    _take_known_names(choices, after_subject, " after a word for the person the row is about")
+
+
+def _take_known_names(choices: _Choices, by_name: dict[str, list[str]], how: str) -> None:
+    """Give each field still open the first column `by_name` files under one of its known names (earlier names
+    first)."""
+    field_names, attribute_names = synonyms()
     for section in (field_names, attribute_names):
         for name, known in section.items():
             for known_name in known:
                 for column in by_name.get(known_name, []):
-                    reason = f"header '{column}' is a known name for {name}"
+                    reason = f"header '{column}' is a known name for {name}{how}"
                     if choices.take(name, column, CONFIDENCE_SYNONYM, reason):
                         break
                 if choices.has(name):
-                    break
-    # Then "Patient Last Name", "Defendant DOB": a subject word or two before a known name, for the fields no
-    # column names plainly.
-    for section in (field_names, attribute_names):
-        for name, known in section.items():
-            for column in choices.header:
-                rest = without_subject(normalize_header(column))
-                if rest is None or rest not in known:
-                    continue
-                reason = f"header '{column}' is a known name for {name} after a word for the person the row is about"
-                if choices.take(name, column, CONFIDENCE_SYNONYM, reason):
                     break
 
 

@@ -308,22 +308,24 @@ def _plain_levels(frame: Frame, left: np.ndarray, right: np.ndarray) -> dict[str
         squeezed = _jaro_winkler(frame.address_squeezed[left[idx]], frame.address_squeezed[right[idx]])
         words = process.cpdist(xa, xb, scorer=fuzz.token_sort_ratio, workers=-1) / 100.0
         best = np.maximum(squeezed, words)
-        # "7 VILLA 5" in "7 INA GREGORY CIRCUIT VILLA 5", "123 MAIN ST" in "123 MAIN ST APT 4": the shorter
-        # address is, but for a slip, inside the other. Only where both have two words or more (a lone house
-        # number does not count) and start with the same word (the house number): that leaves few random pairs
-        # for the costlier scorer.
+        # Word sets (token-set ratio), where they can tell something Jaro-Winkler did not:
+        # - "7 VILLA 5" in "7 INA GREGORY CIRCUIT VILLA 5", "123 MAIN ST" in "123 MAIN ST APT 4": the shorter
+        #   address is, but for a slip, inside the other. Only where both have two words or more (a lone house
+        #   number does not count) and start with the same word (the house number).
+        # - The house number and locality kept and the street replaced, or only the locality given ("TANNAMURRA
+        #   TOORMINA" / "103 AMESS PLACE TANNAMURRA TOORMINA"): some words in common, where the address is not
+        #   similar otherwise. Little where every address ends in the same town: how much it is worth, EM and the
+        #   random pairs say.
+        # One scorer pass over both kinds of pair.
         number = frame.address_number[left[idx]]
-        maybe = np.flatnonzero((number > 0) & (number == frame.address_number[right[idx]]))
-        held = np.zeros(idx.size, dtype=bool)
-        if maybe.size:
-            held[maybe] = process.cpdist(xa[maybe], xb[maybe], scorer=fuzz.token_set_ratio, workers=-1) >= 95
-        # The house number and locality kept and the street replaced, or only the locality given ("TANNAMURRA
-        # TOORMINA" / "103 AMESS PLACE TANNAMURRA TOORMINA"): words in common (token-set ratio). Little where
-        # every address ends in the same town: how much it is worth, EM and the random pairs say.
-        common = np.flatnonzero(best < 0.75)
-        if common.size:
-            shared = process.cpdist(xa[common], xb[common], scorer=fuzz.token_set_ratio, workers=-1)
-            address[idx[common[shared >= 60]]] = 4
+        same_number = (number > 0) & (number == frame.address_number[right[idx]])
+        unlike = best < 0.75
+        scored = np.flatnonzero(same_number | unlike)
+        word_sets = np.zeros(idx.size)
+        if scored.size:
+            word_sets[scored] = process.cpdist(xa[scored], xb[scored], scorer=fuzz.token_set_ratio, workers=-1)
+        held = same_number & (word_sets >= 95)
+        address[idx[unlike & (word_sets >= 60)]] = 4
         address[idx[best >= 0.75]] = 3
         address[idx[held]] = 2
         address[idx[best >= 0.90]] = 1

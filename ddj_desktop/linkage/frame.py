@@ -241,8 +241,8 @@ def build_frame(
         id_space=spaces.codes(space),
         address=address,
         address_id=addresses.codes(address),
-        address_start=Vocabulary().codes(_address_start(a) for a in address),
-        address_end=Vocabulary().codes(_address_end(a) for a in address),
+        address_start=Vocabulary().codes(address_start_key(a) for a in address),
+        address_end=Vocabulary().codes(address_end_key(a) for a in address),
         address_squeezed=np.array([a.replace(" ", "") for a in address], dtype=object),
         address_number=Vocabulary().codes(a.split(" ", 1)[0] if " " in a else None for a in address),
         zip=np.fromiter((_zip_code(r.zip) for r in reps), dtype=np.int64, count=n),
@@ -298,12 +298,16 @@ def _use_tokens(frame: Frame, tokens: list[Mapping[str, str]], approx: list[bool
     frame.address_number = np.zeros(n, dtype=np.int64)
 
 
-def _address_start(address: str) -> str | None:
+def address_start_key(address: str) -> str | None:
+    """The first ADDRESS_START letters of `address` without spaces (the house number and street start), or None
+    when it is shorter. The plain frame codes it, HMAC mode hashes it."""
     squeezed = address.replace(" ", "")
     return squeezed[:ADDRESS_START] if len(squeezed) >= ADDRESS_START else None
 
 
-def _address_end(address: str) -> str | None:
+def address_end_key(address: str) -> str | None:
+    """The last ADDRESS_END letters of `address` without spaces (the locality, a unit), or None unless it is
+    longer (an address that short is all start and meets on it)."""
     squeezed = address.replace(" ", "")
     return squeezed[-ADDRESS_END:] if len(squeezed) > ADDRESS_END else None
 

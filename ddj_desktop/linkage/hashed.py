@@ -164,16 +164,16 @@ class Hasher:
         """The address; without spaces; its words in sorted order; its first ADDRESS_START letters without
         spaces (house number and street start) and its last ADDRESS_END (the locality); each of its words (at
         most 8)."""
-        from ddj_desktop.linkage.frame import ADDRESS_END, ADDRESS_START
+        from ddj_desktop.linkage.frame import address_end_key, address_start_key
 
         t = self.token
         squeezed = address.replace(" ", "")
         words = sorted(set(address.split()))
+        start, end = address_start_key(address), address_end_key(address)
         return {"address": t("address", address), "address_squeezed": t("address_squeezed", squeezed),
                 "address_sorted": t("address_sorted", " ".join(sorted(address.split()))),
-                "address_start": t("address_start", squeezed[:ADDRESS_START]) if len(squeezed) >= ADDRESS_START
-                else "",
-                "address_end": t("address_end", squeezed[-ADDRESS_END:]) if len(squeezed) > ADDRESS_END else "",
+                "address_start": t("address_start", start) if start else "",
+                "address_end": t("address_end", end) if end else "",
                 "address_words": " ".join(t("word", w) for w in words[:MULTI["address_words"]])}
 
     def _ssn(self, ssn: str) -> dict[str, str]:
