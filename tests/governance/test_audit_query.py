@@ -131,8 +131,9 @@ def test_export_writes_what_the_filter_finds_and_is_itself_audited(log: Workspac
 
     book = tmp_path / "audit.xlsx"
     assert log.export_audit(book) == 604  # the whole log, with the first export in it
-    sheet = openpyxl.load_workbook(book, read_only=True)["Audit log"]
-    cells = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(book, read_only=True)
+    cells = list(workbook["Audit log"].iter_rows(values_only=True))
+    workbook.close()  # read-only books keep their file open until closed
     assert cells[0][:5] == ("seq", "at_utc", "at_local", "user", "action") and len(cells) == 605
     assert cells[-1][3:5] == ("ana", "init")
 

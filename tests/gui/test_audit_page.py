@@ -150,8 +150,10 @@ def test_export_writes_what_the_filters_find_and_shows_up_in_the_log(qtbot, audi
     gui_isolation.file_to_save = tmp_path / "everything"
     with qtbot.waitSignal(page.shown_entries, timeout=20_000):
         page.export_button.click()
-    sheet = openpyxl.load_workbook(tmp_path / "everything.xlsx", read_only=True)["Audit log"]
-    assert sum(1 for _ in sheet.iter_rows()) == audited.audit_count() - 1 + 1  # all but its own entry, + header
+    book = openpyxl.load_workbook(tmp_path / "everything.xlsx", read_only=True)
+    rows = sum(1 for _ in book["Audit log"].iter_rows())
+    book.close()  # read-only books keep their file open until closed
+    assert rows == audited.audit_count() - 1 + 1  # all but its own entry, + header
     # many entries: CSV is offered first (a workbook is slow to write), and is what a name without suffix gets
     monkeypatch.setattr("ddj_desktop.gui.audit_page.XLSX_SUGGESTED_UP_TO", 100)
     gui_isolation.file_to_save = tmp_path / "many"

@@ -60,6 +60,7 @@ def test_no_sample_identity_or_record_key_appears_in_the_report(county) -> None:
     _, summary, text, _ = county
     book = load_workbook(summary.xlsx, read_only=True)
     cells = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+    book.close()  # read-only books keep their file open until closed
     for where, content in (("pdf", text), ("xlsx", cells)):
         tokens = set(re.findall(r"[\w.'-]+", content))
         words = {w.lower() for w in re.findall(r"[^\W\d_]+", content)}
@@ -90,15 +91,16 @@ def test_small_counts_are_hidden_everywhere(county) -> None:
     _, summary, text, _ = county
     assert "<11" in text
     book = load_workbook(summary.xlsx, read_only=True)
-    for sheet in book:
-        if sheet.title in ("About", "imports", "import_reasons", "completeness"):
+    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book}
+    book.close()  # read-only books keep their file open until closed
+    for title, rows in sheets.items():
+        if title in ("About", "imports", "import_reasons", "completeness"):
             continue  # rows of files, not people
-        rows = list(sheet.iter_rows(values_only=True))
         counts = [i for i, h in enumerate(rows[1]) if h and ("(count)" in h or "(people)" in h)]
         for row in rows[2:]:
             for i in counts:
                 if i < len(row) and isinstance(row[i], int | float):
-                    assert not 1 <= row[i] <= 10, (sheet.title, row)
+                    assert not 1 <= row[i] <= 10, (title, row)
     assert summary.hidden_small > 0
 
 
