@@ -289,12 +289,41 @@ def normalize_header(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", str(name).lower().replace("#", "number"))
 
 
+# A NEMSIS element ID written into a header, as EMS report writers export them: 'Patient Last Name
+# (ePatient.02)', 'ePatient.02 - Last Name', 'ePatient_02'.
+_NEMSIS_ELEMENT = re.compile(r"(?<![A-Za-z])(e[A-Z][A-Za-z]+)[._](\d{2,3})(?!\d)")
+_BRACKETED = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
+# A bracketed part that says the column is about someone or something else is never dropped: 'Last Name (AKA)'
+# is not the person's last name, 'DOB (Victim)' not their date of birth.
+_OTHER_THAN_THE_PERSON = re.compile(
+    r"\b(aka|alias|other|prior|previous|former|maiden|victim|caller|contact|guardian|parent|mother|father|spouse|"
+    r"officer|witness|complainant|emergency)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def header_names(name: str) -> tuple[str, ...]:
+    """`name` normalized, then the other names it answers to: a NEMSIS element ID written in it ('Patient Last
+    Name (ePatient.02)' -> 'epatient02') and its words without bracketed notes or element IDs ('DOB
+    (MM/DD/YYYY)' -> 'dob', 'ePatient.02 - Last Name' -> 'lastname')."""
+    text = str(name)
+    names = [normalize_header(text)]
+    names += [normalize_header(f"{m[1]}.{m[2]}") for m in _NEMSIS_ELEMENT.finditer(text)]
+    if not any(_OTHER_THAN_THE_PERSON.search(m[0]) for m in _BRACKETED.finditer(text)):
+        names.append(normalize_header(_NEMSIS_ELEMENT.sub(" ", _BRACKETED.sub(" ", text))))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 def resolve_column(column: str, header: Sequence[str]) -> int | None:
-    """The index of `column` in `header`: exact name first, else the one name equal but for case/spaces."""
+    """The index of `column` in `header`: exact name first, else the one name equal but for case/spaces, else
+    the one header that answers to that name ('ePatient.02' finds 'Patient Last Name (ePatient.02)')."""
     if column in header:
         return list(header).index(column)
     wanted = normalize_header(column)
     matches = [i for i, name in enumerate(header) if normalize_header(name) == wanted]
+    if not matches:
+        matches = [i for i, name in enumerate(header) if wanted in header_names(name)[1:]]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -547,7 +576,7 @@ def without_subject(header_name: str) -> str | None:
 
 def recognise_layout(header: Sequence[str]) -> Layout | None:
     """The known layout `header` fits best (most signature columns present), or None."""
-    names = {normalize_header(h) for h in header}
+    names = {n for h in header for n in header_names(h)}
     fitting = [layout for layout in known_layouts() if layout.fits(names)]
     if not fitting:
         return None
@@ -699,6 +728,7 @@ def _upper(value: Cell) -> str:
 
 def classify_values(values: Sequence[Cell]) -> ContentGuess | None:
     """What the non-empty `values` of one column look like, or None if nothing DDJ needs."""
+    values = _without_not_values(values)
     if not values:
         return None
     evidence = date_evidence(values)
@@ -716,9 +746,27 @@ def classify_values(values: Sequence[Cell]) -> ContentGuess | None:
         return ContentGuess("race", 0.75, "values look like race codes (W/B/A/I ...)")
     if _share(values, _looks_like_zip) >= 0.9 and (len(values) < 10 or len(distinct) <= 0.6 * len(values)):
         return ContentGuess("zip", 0.6, "values look like ZIP codes")
-    if _share(values, lambda v: isinstance(v, str) and _LAST_COMMA_FIRST.fullmatch(v.strip())) >= 0.8:
+    if _share(values, _looks_like_last_comma_first) >= 0.8 and (len(distinct) > 1 or len(values) < 5):
         return ContentGuess("full_name", 0.75, "values look like names written 'LAST, FIRST'", "last_comma_first")
     return _classify_ids(values, distinct) or _classify_first_last(values, distinct)
+
+
+def _looks_like_last_comma_first(value: Cell) -> bool:
+    """'SMITH, JOHN A', 'De La Cruz, Ana': a comma, and a few words either side (a phrase such as 'Patient
+    Treated, Transported by this EMS Unit' has too many)."""
+    if not isinstance(value, str) or not _LAST_COMMA_FIRST.fullmatch(value := value.strip()):
+        return False
+    last, _, first = value.partition(",")
+    return len(last.split()) <= 4 and len(first.split()) <= 3
+
+
+def _without_not_values(values: Sequence[Cell]) -> list[Cell]:
+    """`values` without NEMSIS NOT values and pertinent negatives (7701003 Not Recorded, 8801019 Refused), which
+    stand in any element's column and say nothing about what the column holds."""
+    return [v for v in values if not _NOT_VALUE.fullmatch(str(v).strip())]
+
+
+_NOT_VALUE = re.compile(r"7701\d{3}|8801\d{3}")
 
 
 def _classify_dates(evidence: DateEvidence) -> ContentGuess:
@@ -911,13 +959,23 @@ def _choose_from_synonyms(choices: _Choices) -> None:
     before a known name) for the fields no column names plainly."""
     plain: dict[str, list[str]] = {}
     after_subject: dict[str, list[str]] = {}
+    aliased: dict[str, list[str]] = {}
+    aliased_after_subject: dict[str, list[str]] = {}
     for column in choices.header:
-        name = normalize_header(column)
+        name, *aliases = header_names(column)
         plain.setdefault(name, []).append(column)
         if (rest := without_subject(name)) is not None:
             after_subject.setdefault(rest, []).append(column)
+        for alias in aliases:
+            aliased.setdefault(alias, []).append(column)
+            if (rest := without_subject(alias)) is not None:
+                aliased_after_subject.setdefault(rest, []).append(column)
     _take_known_names(choices, plain, "")
     _take_known_names(choices, after_subject, " after a word for the person the row is about")
+    # Names inside a longer header ('Date of Birth (ePatient.17)', 'DOB (MM/DD/YYYY)') only where no header
+    # says the name plainly.
+    _take_known_names(choices, aliased, " inside the header")
+    _take_known_names(choices, aliased_after_subject, " inside the header, after a word for the person")
 
 
 def _take_known_names(choices: _Choices, by_name: dict[str, list[str]], how: str) -> None:

@@ -272,3 +272,25 @@ def test_two_agencies_may_use_the_same_row_keys(workspace: Workspace, tmp_path: 
         [batch] = workspace.import_files([path], source, mapping_file=profile)
         assert (batch.imported, batch.rejected) == (2, 0)
     assert workspace.counts()["records"] == 4
+
+
+def test_an_ems_report_writer_export_lands_with_names_and_birth_dates(workspace: Workspace, tmp_path: Path):
+    """A NEMSIS export with element IDs in its headers, as EMS report writers make them, and a Not Recorded
+    code where a date of birth was not taken."""
+    path = tmp_path / "EMS_PCR_Export_2024-04.csv"
+    path.write_text(
+        "Patient Care Report Number (eRecord.01),Patient Last Name (ePatient.02),Patient First Name (ePatient.03),"
+        "Date of Birth (ePatient.17),Sex (ePatient.25),Unit Notified by Dispatch Date/Time (eTimes.03),"
+        "Incident Patient Disposition (eDisposition.12)\n"
+        'PCR-1,GARCÍA LÓPEZ,MARÍA,1975-11-30,9906001,2024-04-01T10:00:00-06:00,"Patient Treated, Transported by this '
+        'EMS Unit"\n'
+        'PCR-2,SMITH,JOHN,7701003,9906003,2024-04-02T11:30:00-06:00,"Patient Treated, Transported by this EMS Unit"\n',
+        encoding="utf-8",
+    )
+    [batch] = workspace.import_files([path], "ems")
+    assert (batch.imported, batch.rejected) == (2, 0)
+    landed = records(workspace)
+    maria, john = landed["PCR-1"], landed["PCR-2"]
+    assert (maria.last_name, maria.first_name, maria.dob, maria.sex) == ("GARCIA LOPEZ", "MARIA", "1975-11-30", "female")
+    assert (john.last_name, john.first_name, john.dob, john.dob_quality) == ("SMITH", "JOHN", None, "not_collected")
+    assert maria.attributes["disposition"] == "Patient Treated, Transported by this EMS Unit"

@@ -548,3 +548,46 @@ def test_a_plain_name_wins_over_one_with_a_subject_word() -> None:
     rows = [["Doe", "Roe", "Jim", "1980-01-01"], ["Poe", "Moe", "Al", "1981-01-01"]]
     fields = propose_mapping(make_table(header, rows)).profile.fields
     assert fields["last_name"] == "Last Name"
+
+
+def test_nemsis_element_ids_inside_report_writer_headers() -> None:
+    """EMS report writers head columns 'Patient Last Name (ePatient.02)' or 'ePatient.03 - First Name'; a
+    disposition such as 'Patient Treated, Transported by this EMS Unit' is not a 'LAST, FIRST' name, and a Not
+    Recorded code among the dates of birth does not hide them."""
+    header = [
+        "Incident Number (eResponse.03)", "Patient Care Report Number (eRecord.01)", "Patient Last Name (ePatient.02)",
+        "ePatient.03 - First Name", "Date of Birth (ePatient.17)", "Sex (ePatient.25)", "SSN [ePatient.12]",
+        "Unit Notified by Dispatch Date/Time (eTimes.03)", "Incident Patient Disposition (eDisposition.12)",
+    ]  # fmt: skip
+    rows = [
+        [f"I-{n}", f"PCR-{n}", ("DIAZ", "LEE", "ROE")[n % 3], ("ANA", "BO", "CY")[n % 3],
+         "7701003" if n % 4 == 0 else f"0{1 + n % 9}/1{n % 9}/19{60 + n}", "9906001", "7701003",
+         f"2024-04-0{1 + n % 9}T10:00:00-06:00", "Patient Treated, Transported by this EMS Unit"]
+        for n in range(12)
+    ]  # fmt: skip
+    proposal = propose_mapping(make_table(header, rows, "ems_report.csv"))
+    fields = proposal.profile.fields
+    assert proposal.layout == "nemsis_v3"
+    assert (fields["source_key"], fields["last_name"], fields["first_name"]) == (
+        "Patient Care Report Number (eRecord.01)", "Patient Last Name (ePatient.02)", "ePatient.03 - First Name",
+    )  # fmt: skip
+    assert (fields["dob"], fields["sex"], fields["ssn"]) == (
+        "Date of Birth (ePatient.17)", "Sex (ePatient.25)", "SSN [ePatient.12]",
+    )  # fmt: skip
+    assert fields["event_start"] == "Unit Notified by Dispatch Date/Time (eTimes.03)"
+    assert "full_name" not in fields
+    assert proposal.profile.attributes["disposition"] == "Incident Patient Disposition (eDisposition.12)"
+
+
+def test_a_known_name_inside_a_longer_header() -> None:
+    """'DOB (MM/DD/YYYY)', 'Last Name (Legal)': the name before the note counts where no header says it plainly;
+    a note about someone else ('Last Name (AKA)') never does."""
+    header = ["Case No", "Last Name (AKA)", "Last Name (Legal)", "First Name", "DOB (MM/DD/YYYY)"]
+    rows = [[f"C{n}", "ROE", ("DIAZ", "LEE")[n % 2], ("ANA", "BO")[n % 2], f"0{1 + n}/12/1980"] for n in range(6)]
+    fields = propose_mapping(make_table(header, rows, "court.csv")).profile.fields
+    assert fields["last_name"] == "Last Name (Legal)"
+    assert fields["dob"] == "DOB (MM/DD/YYYY)"
+    assert "Last Name (AKA)" not in fields.values()
+    # with a plain 'Last Name' beside it, the plain one wins
+    fields = propose_mapping(make_table(["Last Name (Legal)", "Last Name"], [["A", "B"], ["C", "D"]])).profile.fields
+    assert fields["last_name"] == "Last Name"
