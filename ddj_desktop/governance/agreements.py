@@ -29,6 +29,8 @@ COMES_WITH: dict[str, tuple[str, ...]] = {  # field -> any one of these allows i
     "name_quality": ("first_name", "last_name", "full_name"),
     "dob_quality": ("dob",),
     "ssn_quality": ("ssn",),
+    "event_start_time": ("event_start",),
+    "event_end_time": ("event_end",),
 }
 
 

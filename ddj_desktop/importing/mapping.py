@@ -26,11 +26,12 @@ from typing import Any
 
 from ddj_desktop.errors import MappingError
 from ddj_desktop.importing.model import Cell, Table, TableRow
+from ddj_desktop.importing.normalize.dates import time_of_day
 
 CANONICAL_FIELDS: tuple[str, ...] = (
     "source_key", "agency_person_id", "first_name", "middle_name", "last_name", "name_suffix", "full_name",
     "dob", "ssn", "sex", "race", "ethnicity", "address", "zip", "name_quality", "dob_quality", "ssn_quality",
-    "event_type", "event_start", "event_end",
+    "event_type", "event_start", "event_end", "event_start_time", "event_end_time",
 )  # fmt: skip
 FIXED_ATTRIBUTES: tuple[str, ...] = (
     "homeless", "serious_mental_illness", "substance_use", "charge", "charge_level", "booking_type",
@@ -899,6 +900,7 @@ def propose_mapping(table: Table) -> Proposal:
     _choose_from_synonyms(choices)
     _choose_from_contents(choices)
     _weigh_contents(choices)
+    _pair_time_columns(choices)
     name_order, day_first, by_column = _settings_from_contents(choices)
     profile = MappingProfile(
         name=layout.title if layout else table.source.file.stem,
@@ -1024,6 +1026,37 @@ def _order_event_dates(choices: _Choices) -> None:
     later = sum(1 for s, e in zip(starts, ends) if s and e and e < s)
     if later > len(starts) / 2:
         choices.fields["event_start"], choices.fields["event_end"] = end, start
+
+
+def _pair_time_columns(choices: _Choices) -> None:
+    """The time of day of event_start (event_end) where the export keeps it in a column of its own: 'Booking
+    Time' beside 'Booking Date', 'Arrival Time' beside 'Arrival Date'. A time column named by a known name but
+    holding no times, or with no event date to go with, is let go."""
+    for name in ("event_start", "event_end"):
+        time_name, column = f"{name}_time", choices.fields.get(name)
+        chosen = choices.fields.get(time_name)
+        if chosen is not None and (column is None or not _looks_like_times(choices.columns[chosen])):
+            del choices.fields[time_name], choices.confidence[time_name], choices.reasons[time_name]
+            choices.taken.discard(chosen)
+            evidence = date_evidence(choices.columns[chosen])
+            if column is None and evidence.share >= 0.8:  # 'Release Time' holding whole dates and times
+                choices.take(name, chosen, 0.6, f"'{chosen}' holds dates with times of day, like events")
+                column = chosen
+        if column is None or choices.has(time_name) or date_evidence(choices.columns[column]).has_time:
+            continue
+        header = normalize_header(column)
+        twins = {header.replace("date", "time"), header.replace("date", ""), header.removesuffix("dt") + "time"}
+        twins.discard(header)
+        for candidate in choices.header:
+            if normalize_header(candidate) in twins and _looks_like_times(choices.columns[candidate]):
+                reason = f"'{candidate}' holds the time of day of '{column}'"
+                if choices.take(time_name, candidate, CONFIDENCE_SYNONYM, reason):
+                    break
+
+
+def _looks_like_times(values: Sequence[Cell]) -> bool:
+    """True if most of `values` are times of day on their own (13:45, 1:05 PM, 0930), not dates."""
+    return bool(values) and _share(values, lambda v: time_of_day(v) is not None) >= 0.8
 
 
 def _weigh_contents(choices: _Choices) -> None:

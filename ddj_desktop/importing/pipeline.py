@@ -41,6 +41,7 @@ from ddj_desktop.importing.normalize import (
     parse_dates,
     quality_from_code,
     split_full_names,
+    with_times_of_day,
 )
 from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
 from ddj_desktop.store.models import ImportBatch
@@ -271,7 +272,9 @@ def _dates(columns: _Columns, profile: mapping.MappingProfile, name: str, kind: 
     if values is None:
         return None
     day_first = profile.day_first_by_column.get(profile.fields.get(name, ""), profile.day_first)
-    return parse_dates(values, kind=kind, day_first=day_first)  # type: ignore[arg-type]
+    column = parse_dates(values, kind=kind, day_first=day_first)  # type: ignore[arg-type]
+    times = columns.field(f"{name}_time")  # 'Booking Time' beside 'Booking Date'
+    return column if times is None else with_times_of_day(column, times)
 
 
 def _or_nones(values: list[Any] | None, n: int) -> list[Any]:

@@ -294,3 +294,24 @@ def test_an_ems_report_writer_export_lands_with_names_and_birth_dates(workspace:
     assert (maria.last_name, maria.first_name, maria.dob, maria.sex) == ("GARCIA LOPEZ", "MARIA", "1975-11-30", "female")
     assert (john.last_name, john.first_name, john.dob, john.dob_quality) == ("SMITH", "JOHN", None, "not_collected")
     assert maria.attributes["disposition"] == "Patient Treated, Transported by this EMS Unit"
+
+
+def test_a_jail_export_with_times_in_their_own_columns(workspace: Workspace, tmp_path: Path):
+    """A database export: dates at midnight, the clock in 'Booking Time' / 'Release Time' (0930, 1:05 PM), ZIP
+    codes that lost their leading zero in Excel."""
+    path = tmp_path / "jms_export.csv"
+    path.write_text(
+        "Booking Number,Last Name,First Name,Date of Birth,Zip Code,Booking Date,Booking Time,Release Date,"
+        "Release Time\n"
+        "B1,SMITH,JOHN,3/4/1980,2134,2024-01-05 00:00:00.000,13:45,2024-01-07 00:00:00.000,0930\n"
+        "B2,NGUYEN,THI,6/9/1985,02134,2024-02-05 00:00:00.000,1:05 PM,,\n",
+        encoding="utf-8",
+    )
+    [batch] = workspace.import_files([path], "jail")
+    assert (batch.imported, batch.rejected) == (2, 0)
+    landed = records(workspace)
+    assert (landed["B1"].event_start, landed["B1"].event_end) == ("2024-01-05T13:45:00", "2024-01-07T09:30:00")
+    assert (landed["B2"].event_start, landed["B2"].event_end) == ("2024-02-05T13:05:00", None)
+    assert landed["B1"].zip == landed["B2"].zip == "02134"
+    assert "Booking Time" not in landed["B1"].attributes  # a time, not an attribute; the original row keeps it
+    assert landed["B1"].raw["Booking Time"] == "13:45"

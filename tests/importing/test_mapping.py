@@ -591,3 +591,23 @@ def test_a_known_name_inside_a_longer_header() -> None:
     # with a plain 'Last Name' beside it, the plain one wins
     fields = propose_mapping(make_table(["Last Name (Legal)", "Last Name"], [["A", "B"], ["C", "D"]])).profile.fields
     assert fields["last_name"] == "Last Name"
+
+
+def test_a_time_column_beside_its_date_column() -> None:
+    """'Booking Date' + 'Booking Time', 'Release Date' + 'Release Time': each time goes with its date; a 'time'
+    column holding whole date-times is an event time of its own."""
+    header = ["Booking Number", "Last Name", "First Name", "Booking Date", "Booking Time", "Release Date",
+              "Release Time"]
+    rows = [[f"B{n}", "DIAZ", "ANA", f"2024-01-{1 + n:02d} 00:00:00.000", f"{8 + n}:15", f"2024-02-{1 + n:02d}",
+             f"{10 + n:02d}30"] for n in range(8)]
+    proposal = propose_mapping(make_table(header, rows, "jail.csv"))
+    fields = proposal.profile.fields
+    assert (fields["event_start"], fields["event_start_time"]) == ("Booking Date", "Booking Time")
+    assert (fields["event_end"], fields["event_end_time"]) == ("Release Date", "Release Time")
+    assert "holds the time of day of 'Booking Date'" in proposal.reasons["event_start_time"]
+    # dates that carry their own times take no time column; a 'Release Time' of whole date-times is the end
+    rows = [[f"B{n}", f"2024-01-0{1 + n} 13:45", f"2024-01-0{2 + n} 09:30"] for n in range(6)]
+    fields = propose_mapping(make_table(["Booking Number", "Booking Date", "Release Time"], rows)).profile.fields
+    assert fields["event_start"] == "Booking Date"
+    assert fields["event_end"] == "Release Time"
+    assert "event_start_time" not in fields and "event_end_time" not in fields

@@ -178,6 +178,9 @@ def test_normalize_yes_no(raw, expected):
         (90210, "90210"),
         (" 90210 ", "90210"),
         ("12345", "12345"),
+        ("2134", "02134"),  # a csv saved from Excel, its leading zero lost
+        ("501", "00501"),
+        ("21", None),
         ("00000", None),
         ("99999", None),
         ("ABC12", None),

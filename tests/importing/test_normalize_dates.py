@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ddj_desktop.importing.normalize import Quality, decide_day_first, parse_date, parse_dates
+from ddj_desktop.importing.normalize import (
+    Quality,
+    decide_day_first,
+    parse_date,
+    parse_dates,
+    time_of_day,
+    with_times_of_day,
+)
 
 TODAY = dt.date(2026, 6, 15)
 EST = dt.timezone(dt.timedelta(hours=-5))
@@ -255,3 +262,43 @@ def test_event_columns_read_split_date_times_exactly_as_the_full_parser(day, clo
     single = parse_date(text, kind="event", day_first=False)
     assert column.values == [single.value, single.value]
     assert column.problems[0] == single.problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13:45", dt.time(13, 45)),
+        ("1:05 PM", dt.time(13, 5)),
+        ("12:10 am", dt.time(0, 10)),
+        ("23:59:30", dt.time(23, 59, 30)),
+        ("0930", dt.time(9, 30)),  # jail systems' clock without a colon
+        ("930", dt.time(9, 30)),
+        (1345, dt.time(13, 45)),
+        (0.5, dt.time(12, 0)),  # an Excel time cell read as a fraction of a day
+        (dt.time(7, 15), dt.time(7, 15)),
+        (dt.datetime(1899, 12, 30, 22, 5), dt.time(22, 5)),  # an Excel time cell read with its epoch day
+        ("2460", None),
+        ("25:00", None),
+        ("01/05/2024", None),
+        (1.5, None),
+        ("", None),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_time_of_day_on_its_own(raw, expected):
+    assert time_of_day(raw) == expected
+
+
+def test_a_time_column_gives_the_dates_beside_it_their_time():
+    dates = parse_dates(["2024-01-05 00:00:00.000", "01/06/2024", "2024-01-07T08:00:00-06:00", "2024-01-08", None],
+                        kind="event", today=TODAY)
+    timed = with_times_of_day(dates, ["13:45", "0930", "10:00", None, "11:00"])
+    assert timed.values == [
+        dt.datetime(2024, 1, 5, 13, 45),
+        dt.datetime(2024, 1, 6, 9, 30),
+        dt.datetime(2024, 1, 7, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=-6))),  # had its own time: kept
+        dt.date(2024, 1, 8),  # no time given: the day alone
+        None,
+    ]
+    assert timed.qualities == dates.qualities

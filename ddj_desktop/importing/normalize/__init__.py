@@ -25,7 +25,16 @@ from .codes import (
     race_from_hmis_flags,
     sex_from_hmis_gender_flags,
 )
-from .dates import DateColumn, DateKind, ParsedDate, decide_day_first, parse_date, parse_dates
+from .dates import (
+    DateColumn,
+    DateKind,
+    ParsedDate,
+    decide_day_first,
+    parse_date,
+    parse_dates,
+    time_of_day,
+    with_times_of_day,
+)
 from .names import (
     NAME_ORDERS,
     NameOrder,
@@ -84,4 +93,6 @@ __all__ = [
     "split_full_name",
     "split_full_names",
     "split_name_columns",
+    "time_of_day",
+    "with_times_of_day",
 ]

@@ -174,7 +174,10 @@ def normalize_zip(value: object) -> str | None:
         digits = digits.zfill(5) if len(digits) <= 5 else digits.zfill(9) if len(digits) <= 9 else ""
         zip5 = digits[:5]
     else:
-        m = _ZIP.fullmatch(str(value).strip())
+        text = str(value).strip()
+        if text.isascii() and text.isdigit() and 3 <= len(text) <= 4:
+            text = text.zfill(5)  # the same lost leading zero, in a csv saved from Excel: '2134' is 02134
+        m = _ZIP.fullmatch(text)
         if m is None:
             return None
         zip5 = m.group(1)

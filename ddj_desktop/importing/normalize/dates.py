@@ -22,7 +22,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ._text import map_distinct
@@ -420,3 +420,45 @@ def parse_dates(
         years=[r.year for r in results],
         day_first=decided,
     )
+
+
+_MILITARY = re.compile(r"(\d{1,2})(\d{2})")  # 0930, 930, 2359: a clock without its colon, as jail systems write it
+
+
+def time_of_day(value: object) -> dt.time | None:
+    """The time of day a cell gives on its own ("13:45", "1:05 PM", "0930", 930, an Excel time such as 0.5729,
+    a time or date-time cell), or None when it gives none."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.time()
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.timedelta):
+        value = value.total_seconds() / 86400
+    if isinstance(value, float):
+        if not math.isfinite(value) or not 0 <= value < 1:
+            return None
+        seconds = round(value * 86400)
+        return None if seconds >= 86400 else dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+    text = str(value).strip()
+    if match := _MILITARY.fullmatch(text):
+        hour, minute = int(match[1]), int(match[2])
+        return dt.time(hour, minute) if hour <= 23 and minute <= 59 else None
+    return _clock(text.upper())
+
+
+def with_times_of_day(column: DateColumn, times: Sequence[object]) -> DateColumn:
+    """`column` with each date that has no time of its own given the time of day from `times`: a 'Booking Time'
+    column beside 'Booking Date'. A date that already has a time, and a row with no time, stay as they are."""
+    clocks = map_distinct(times, time_of_day)
+    values = [
+        dt.datetime.combine(value, clock) if clock is not None and value is not None and _midnight(value) else value
+        for value, clock in zip(column.values, clocks)
+    ]
+    return replace(column, values=values)
+
+
+def _midnight(value: dt.date | dt.datetime) -> bool:
+    """True for a plain date, or a date-time at 00:00:00 with no zone (how databases export a date alone)."""
+    return not isinstance(value, dt.datetime) or (value.tzinfo is None and value.time() == dt.time(0))
