@@ -342,6 +342,8 @@ def cmd_mapping(args: argparse.Namespace) -> int:
         for name, column in {**proposal.profile.fields, **proposal.profile.attributes}.items():
             confidence = proposal.confidence.get(name, 0)
             print(f"  {name:<24} <- {column!r:<32} {confidence:4.0%}  {proposal.reasons.get(name, '')}")
+        if proposal.profile.name_order:
+            print(f"  {'name order':<24} :  {proposal.profile.name_order:<31} {proposal.reasons.get('name_order', '')}")
         if proposal.unmapped:
             print(f"  kept as attributes: {', '.join(proposal.unmapped)}")
         if args.out:

@@ -1075,17 +1075,45 @@ def _weigh_contents(choices: _Choices) -> None:
             choices.reasons[name] += f"; but its values do not look like {name.replace('_', ' ')} values"
 
 
+def _given_name_votes(values: Sequence[Cell]) -> tuple[int, int]:
+    """How many comma-less names in `values` read 'First Last' and how many 'LAST FIRST': of their first two
+    words (particles, initials and suffixes aside), which one alone is a known given name ('SMITH JOHN A' is
+    LAST FIRST, 'John A. Smith' First Last, 'LEE JAMES' says nothing)."""
+    from ddj_desktop.importing.normalize import names as name_words
+    from ddj_desktop.linkage.names import given_names
+
+    known, skipped = given_names(), name_words.PARTICLES | set(name_words.SUFFIXES)
+    first_last = last_first = 0
+    for value in values:
+        if not isinstance(value, str) or "," in value:
+            continue
+        words = [w for w in re.split(r"[\s.]+", value.upper()) if len(w) > 1 and w not in skipped]
+        if len(words) < 2:
+            continue
+        one, two = (re.sub(r"[^A-Z]", "", w) in known for w in words[:2])
+        first_last += one and not two
+        last_first += two and not one
+    return first_last, last_first
+
+
 def _settings_from_contents(choices: _Choices) -> tuple[str | None, bool | None, dict[str, bool]]:
     name_order = None
     if full_name := choices.fields.get("full_name"):
         values = choices.columns[full_name]
         comma = _share(values, lambda v: isinstance(v, str) and "," in v)
-        name_order = "last_comma_first" if comma >= 0.5 else "first_last"
-        choices.reasons["name_order"] = (
-            f"names in '{full_name}' are written 'LAST, FIRST'"
-            if comma >= 0.5
-            else f"names in '{full_name}' have no comma; assumed 'First Last' (check this)"
-        )
+        first_last, last_first = _given_name_votes(values)
+        if comma >= 0.5:
+            name_order, reason = "last_comma_first", f"names in '{full_name}' are written 'LAST, FIRST'"
+        elif last_first > first_last and last_first >= 2:
+            name_order = "last_first"
+            reason = (f"names in '{full_name}' have no comma, and {last_first} of them put a given name second "
+                      f"(against {first_last} first): read as 'LAST FIRST' (check this)")
+        else:
+            name_order = "first_last"
+            reason = f"names in '{full_name}' have no comma and put given names first: read as 'First Last'"
+            if first_last < 2:
+                reason = f"names in '{full_name}' have no comma; assumed 'First Last' (check this)"
+        choices.reasons["name_order"] = reason
     by_column: dict[str, bool] = {}
     for name in ("dob", "event_start", "event_end"):
         column = choices.fields.get(name)

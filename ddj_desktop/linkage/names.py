@@ -45,6 +45,13 @@ def nickname_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+@cache
+def given_names() -> frozenset[str]:
+    """Every given name of the shipped nickname tables (JOHN, JACK, MARIA, CHUY ...), normalized like imported
+    names."""
+    return frozenset(name for pair in nickname_pairs() for name in pair)
+
+
 _SOUNDEX_CODES = str.maketrans("AEIOUYHWBFPVCGJKQSXZDTLMNR", "000000**111122222222334556")
 
 

@@ -315,3 +315,17 @@ def test_a_jail_export_with_times_in_their_own_columns(workspace: Workspace, tmp
     assert landed["B1"].zip == landed["B2"].zip == "02134"
     assert "Booking Time" not in landed["B1"].attributes  # a time, not an attribute; the original row keeps it
     assert landed["B1"].raw["Booking Time"] == "13:45"
+
+
+def test_a_probation_export_with_last_first_names_and_no_comma(workspace: Workspace, tmp_path: Path):
+    path = tmp_path / "probation_active.csv"
+    path.write_text(
+        "Offender Number,Offender Name,Birth Date,Supervision Start,Supervision End\n"
+        "P1,SMITH JOHN A,19800304,20240101,20241231\n"
+        "P2,DE LA CRUZ ANA M,19690101,20240102,20241231\n"
+        "P3,OBRIEN PATRICK,19900715,20240103,20241231\n",
+        encoding="utf-8",
+    )
+    workspace.import_files([path], "probation")
+    names = {(r.first_name, r.middle_name, r.last_name) for r in records(workspace).values()}
+    assert names == {("JOHN", "A", "SMITH"), ("ANA", "M", "DE LA CRUZ"), ("PATRICK", None, "OBRIEN")}

@@ -611,3 +611,19 @@ def test_a_time_column_beside_its_date_column() -> None:
     assert fields["event_start"] == "Booking Date"
     assert fields["event_end"] == "Release Time"
     assert "event_start_time" not in fields and "event_end_time" not in fields
+
+
+def test_names_without_a_comma_are_read_in_the_order_their_given_names_show() -> None:
+    """'SMITH JOHN A' (a probation system's LAST FIRST M) and 'John A. Smith' are told apart by which word is a
+    given name; names that say nothing ('LEE JAMES') leave the guess to be checked."""
+    last_first = ["OBRIEN PATRICK", "DE LA CRUZ ANA M", "GARCIA LOPEZ MARIA", "NGUYEN THI", "WASHINGTON DEREK JR"]
+    proposal = propose_mapping(make_table(["Offender Name"], [[n] for n in last_first], "probation.csv"))
+    assert proposal.profile.name_order == "last_first"
+    assert "read as 'LAST FIRST'" in proposal.reasons["name_order"]
+    first_last = ["Patrick O'Brien", "Ana M. De La Cruz", "Derek Washington Jr", "Thi Nguyen"]
+    proposal = propose_mapping(make_table(["Client Name"], [[n] for n in first_last], "bh.csv"))
+    assert proposal.profile.name_order == "first_last"
+    assert "check this" not in proposal.reasons["name_order"]
+    proposal = propose_mapping(make_table(["Client Name"], [["LEE JAMES"], ["THOMAS HENRY"]], "bh.csv"))
+    assert proposal.profile.name_order == "first_last"
+    assert "check this" in proposal.reasons["name_order"]
