@@ -467,7 +467,14 @@ def join_jail(plan: JoinPlan) -> list[Table]:
     note = f"joined charges from {labels} on the booking number"
     if orphans:
         note += f"; {orphans} charge(s) name a booking that is in no bookings file given"
-    return [_with_note(_add_charges(b, by_booking), note) for b in bookings_tables]
+    joined = []
+    for bookings in bookings_tables:
+        number_at = _column_index(bookings, BOOKING_NUMBER_NAMES)
+        if any(join_key(_cell(r, number_at)) in by_booking for r in bookings.rows):
+            joined.append(_with_note(_add_charges(bookings, by_booking), note))
+        else:  # another export given in the same batch: its own charge columns, if any, stay as they are
+            joined.append(_with_note(bookings, f"no charge in {labels} names a booking of this file: none joined"))
+    return joined
 
 
 def _add_charges(bookings: Table, by_booking: dict[str, list[Charge]]) -> Table:

@@ -43,6 +43,7 @@ from ddj_desktop.importing.normalize import (
     split_full_names,
     with_times_of_day,
 )
+from ddj_desktop.importing.normalize._text import map_distinct
 from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
 from ddj_desktop.store.models import ImportBatch
 
@@ -551,8 +552,26 @@ class _ObjectBuilder:
                        if a in YES_NO_ATTRIBUTES}  # fmt: skip
         self.own_cell = {a: cells for _, cells, a in self.slots}
         self.flag_of = {a: v for _, a, v in self.flags}
+        self.charge_levels, self.charge_codes = self._charge_levels(bound, by_index)
         # The original of every cell a DDJ field came from, beside its normalized form.
         self.raw = [(_JsonColumn(header[i]), by_index[i]) for i in dict.fromkeys(bound.field_index.values())]
+
+    @staticmethod
+    def _charge_levels(bound: mapping.BoundProfile, by_index: list[Sequence[Cell]]) -> tuple[list[Cell] | None, Any]:
+        """charge_level in the fixed words (felony / misdemeanor / citation / other) where the source's code says
+        which ('F3', 'M2', 'FEL', 'Misdemeanor A'), else as sent; and where a code was put in words, the column
+        (its own name, JSON encoder, cells) that keeps the code beside them."""
+        at = bound.attribute_index.get("charge_level")
+        if at is None:
+            return None, None
+        cells = by_index[at]
+        levels = map_distinct(list(cells), lambda v: joins.charge_level_of(v) or v)
+        name = bound.header[at]
+        if mapping.normalize_header(name) == "chargelevel" or name in bound.attribute_index or not any(
+            level != cell for level, cell in zip(levels, cells) if not _blank(cell)
+        ):
+            return levels, None
+        return levels, (_JsonColumn(name), cells)
 
     def build(self, run: range | list[int]) -> tuple[list[str], list[str]]:
         count = len(run)
@@ -562,6 +581,9 @@ class _ObjectBuilder:
             if a in self.yes_no:
                 normalized = self.yes_no[a]
                 pieces.append([encoder.piece(normalized[i]) if not _blank(cells[i]) else "" for i in run])
+            elif a == "charge_level" and self.charge_levels is not None:
+                levels = self.charge_levels
+                pieces.append([encoder.piece(levels[i]) if not _blank(cells[i]) else "" for i in run])
             else:
                 pieces.append(encoder.pieces(_take(cells, run)))
         for encoder, a, flags in self.flags:
@@ -578,6 +600,10 @@ class _ObjectBuilder:
                 "" if not _blank(own[i]) or (flags is not None and flags[i] is not None) else encoder.piece(normalized[i])
                 for i in run
             ])  # fmt: skip
+        if self.charge_codes is not None:  # the agency's own code, where charge_level put it in words
+            encoder, cells = self.charge_codes
+            levels = self.charge_levels
+            pieces.append(["" if _blank(cells[i]) or levels[i] == cells[i] else encoder.piece(cells[i]) for i in run])
         return _json_objects(pieces, count), raw
 
 

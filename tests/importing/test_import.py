@@ -329,3 +329,25 @@ def test_a_probation_export_with_last_first_names_and_no_comma(workspace: Worksp
     workspace.import_files([path], "probation")
     names = {(r.first_name, r.middle_name, r.last_name) for r in records(workspace).values()}
     assert names == {("JOHN", "A", "SMITH"), ("ANA", "M", "DE LA CRUZ"), ("PATRICK", None, "OBRIEN")}
+
+
+def test_charge_levels_in_a_jails_own_codes_land_in_the_shared_words(workspace: Workspace, tmp_path: Path):
+    """'F3', 'M2' in a 'Charge Degree' column: rules and reports filter on felony / misdemeanor, so those words
+    land in charge_level, and the jail's own code is kept beside them; a code that says nothing stays as sent."""
+    path = tmp_path / "bookings.csv"
+    path.write_text(
+        "Booking #,Inmate Name,DOB,Booking Date,Top Charge,Charge Degree\n"
+        "B1,\"SMITH, JOHN\",1980-03-04,2024-01-05,POSSESSION CONTROLLED SUBSTANCE,F3\n"
+        "B2,\"DIAZ, ANA\",1981-03-04,2024-01-06,TRESPASS,M2\n"
+        "B3,\"LEE, BO\",1982-03-04,2024-01-07,WARRANT,XYZ\n",
+        encoding="utf-8",
+    )
+    workspace.import_files([path], "jail")
+    landed = records(workspace)
+    assert landed["B1"].attributes == {"charge": "POSSESSION CONTROLLED SUBSTANCE", "charge_level": "felony",
+                                       "Charge Degree": "F3"}
+    assert (landed["B2"].attributes["charge_level"], landed["B2"].attributes["Charge Degree"]) == ("misdemeanor", "M2")
+    assert landed["B3"].attributes == {"charge": "WARRANT", "charge_level": "XYZ"}
+    # the same file again changes nothing
+    [again] = workspace.import_files([path], "jail")
+    assert (again.imported, again.updated, again.duplicate) == (0, 0, 3)

@@ -234,6 +234,19 @@ def test_jail_bookings_get_their_most_serious_charge() -> None:
     assert proposal.profile.fields["source_key"] == "Booking #"
 
 
+def test_a_bookings_file_no_charge_names_keeps_its_own_charge_columns() -> None:
+    """Given with this month's bookings and charges, another export's bookings (its own 'Charge' column, none of
+    its booking numbers in the charges file) are not overwritten by empty joined columns."""
+    bookings, charges = jail_tables()
+    other = make_table(BOOKINGS, [[250001, "S9", "POE, AL", "1970-01-01", "2025-01-03 02:10", None, "TRESPASS"]],
+                       "Releases 2025.xlsx")
+    joined, lone = join_tables([charges, bookings, other])
+    assert joined.label == "Bookings Jan.xlsx" and "charge" in joined.header
+    assert lone.header == other.header and lone.rows[0].values[-1] == "TRESPASS"
+    assert any("none joined" in n for n in lone.source.notes)
+    assert propose_mapping(lone).profile.attributes["charge"] == "Charge"
+
+
 def test_dssg_bookings_and_charges_are_recognised() -> None:
     bookings = make_table(
         ["internal_person_id", "booking_number", "full_name", "dob", "jail_entry_date", "jail_exit_date"],
