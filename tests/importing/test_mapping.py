@@ -627,3 +627,10 @@ def test_names_without_a_comma_are_read_in_the_order_their_given_names_show() ->
     proposal = propose_mapping(make_table(["Client Name"], [["LEE JAMES"], ["THOMAS HENRY"]], "bh.csv"))
     assert proposal.profile.name_order == "first_last"
     assert "check this" in proposal.reasons["name_order"]
+
+
+@pytest.mark.parametrize("header", ["Charge Severity", "Grade", "Offense Degree", "Crime Class"])
+def test_the_names_courts_give_a_charges_level(header: str) -> None:
+    rows = [["24CR1", "THEFT", "Felony Class 4"], ["24CR2", "DUI", "Misdemeanor Class A"], ["24CR3", "X", "M2"]]
+    proposal = propose_mapping(make_table(["Case Number", "Charge Description", header], rows, "court.csv"))
+    assert proposal.profile.attributes["charge_level"] == header
