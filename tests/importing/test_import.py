@@ -51,6 +51,13 @@ def records(ws: Workspace) -> dict[str, Record]:
         return {r.source_key: r for r in session.scalars(select(Record))}
 
 
+def import_export(ws: Workspace, path: Path, text: str, source: str):  # type: ignore[no-untyped-def]
+    """`text` written as the export file `path` and imported into `source`: the batch, and the records by key."""
+    path.write_text(text, encoding="utf-8")
+    [batch] = ws.import_files([path], source)
+    return batch, records(ws)
+
+
 def test_a_booking_report_lands_normalized(workspace: Workspace, tmp_path: Path):
     path = write_bookings(tmp_path / "Booking_Report_2024-02.xlsx", booking_rows())
     [batch] = workspace.import_files([path], "jail")
@@ -277,19 +284,18 @@ def test_two_agencies_may_use_the_same_row_keys(workspace: Workspace, tmp_path: 
 def test_an_ems_report_writer_export_lands_with_names_and_birth_dates(workspace: Workspace, tmp_path: Path):
     """A NEMSIS export with element IDs in its headers, as EMS report writers make them, and a Not Recorded
     code where a date of birth was not taken."""
-    path = tmp_path / "EMS_PCR_Export_2024-04.csv"
-    path.write_text(
+    batch, landed = import_export(
+        workspace,
+        tmp_path / "EMS_PCR_Export_2024-04.csv",
         "Patient Care Report Number (eRecord.01),Patient Last Name (ePatient.02),Patient First Name (ePatient.03),"
         "Date of Birth (ePatient.17),Sex (ePatient.25),Unit Notified by Dispatch Date/Time (eTimes.03),"
         "Incident Patient Disposition (eDisposition.12)\n"
         'PCR-1,GARCÍA LÓPEZ,MARÍA,1975-11-30,9906001,2024-04-01T10:00:00-06:00,"Patient Treated, Transported by this '
         'EMS Unit"\n'
         'PCR-2,SMITH,JOHN,7701003,9906003,2024-04-02T11:30:00-06:00,"Patient Treated, Transported by this EMS Unit"\n',
-        encoding="utf-8",
+        "ems",
     )
-    [batch] = workspace.import_files([path], "ems")
     assert (batch.imported, batch.rejected) == (2, 0)
-    landed = records(workspace)
     maria, john = landed["PCR-1"], landed["PCR-2"]
     assert (maria.last_name, maria.first_name, maria.dob, maria.sex) == ("GARCIA LOPEZ", "MARIA", "1975-11-30", "female")
     assert (john.last_name, john.first_name, john.dob, john.dob_quality) == ("SMITH", "JOHN", None, "not_collected")
@@ -299,17 +305,16 @@ def test_an_ems_report_writer_export_lands_with_names_and_birth_dates(workspace:
 def test_a_jail_export_with_times_in_their_own_columns(workspace: Workspace, tmp_path: Path):
     """A database export: dates at midnight, the clock in 'Booking Time' / 'Release Time' (0930, 1:05 PM), ZIP
     codes that lost their leading zero in Excel."""
-    path = tmp_path / "jms_export.csv"
-    path.write_text(
+    batch, landed = import_export(
+        workspace,
+        tmp_path / "jms_export.csv",
         "Booking Number,Last Name,First Name,Date of Birth,Zip Code,Booking Date,Booking Time,Release Date,"
         "Release Time\n"
         "B1,SMITH,JOHN,3/4/1980,2134,2024-01-05 00:00:00.000,13:45,2024-01-07 00:00:00.000,0930\n"
         "B2,NGUYEN,THI,6/9/1985,02134,2024-02-05 00:00:00.000,1:05 PM,,\n",
-        encoding="utf-8",
+        "jail",
     )
-    [batch] = workspace.import_files([path], "jail")
     assert (batch.imported, batch.rejected) == (2, 0)
-    landed = records(workspace)
     assert (landed["B1"].event_start, landed["B1"].event_end) == ("2024-01-05T13:45:00", "2024-01-07T09:30:00")
     assert (landed["B2"].event_start, landed["B2"].event_end) == ("2024-02-05T13:05:00", None)
     assert landed["B1"].zip == landed["B2"].zip == "02134"
@@ -318,16 +323,16 @@ def test_a_jail_export_with_times_in_their_own_columns(workspace: Workspace, tmp
 
 
 def test_a_probation_export_with_last_first_names_and_no_comma(workspace: Workspace, tmp_path: Path):
-    path = tmp_path / "probation_active.csv"
-    path.write_text(
+    _, landed = import_export(
+        workspace,
+        tmp_path / "probation_active.csv",
         "Offender Number,Offender Name,Birth Date,Supervision Start,Supervision End\n"
         "P1,SMITH JOHN A,19800304,20240101,20241231\n"
         "P2,DE LA CRUZ ANA M,19690101,20240102,20241231\n"
         "P3,OBRIEN PATRICK,19900715,20240103,20241231\n",
-        encoding="utf-8",
+        "probation",
     )
-    workspace.import_files([path], "probation")
-    names = {(r.first_name, r.middle_name, r.last_name) for r in records(workspace).values()}
+    names = {(r.first_name, r.middle_name, r.last_name) for r in landed.values()}
     assert names == {("JOHN", "A", "SMITH"), ("ANA", "M", "DE LA CRUZ"), ("PATRICK", None, "OBRIEN")}
 
 
@@ -335,15 +340,15 @@ def test_charge_levels_in_a_jails_own_codes_land_in_the_shared_words(workspace: 
     """'F3', 'M2' in a 'Charge Degree' column: rules and reports filter on felony / misdemeanor, so those words
     land in charge_level, and the jail's own code is kept beside them; a code that says nothing stays as sent."""
     path = tmp_path / "bookings.csv"
-    path.write_text(
+    _, landed = import_export(
+        workspace,
+        path,
         "Booking #,Inmate Name,DOB,Booking Date,Top Charge,Charge Degree\n"
         "B1,\"SMITH, JOHN\",1980-03-04,2024-01-05,POSSESSION CONTROLLED SUBSTANCE,F3\n"
         "B2,\"DIAZ, ANA\",1981-03-04,2024-01-06,TRESPASS,M2\n"
         "B3,\"LEE, BO\",1982-03-04,2024-01-07,WARRANT,XYZ\n",
-        encoding="utf-8",
+        "jail",
     )
-    workspace.import_files([path], "jail")
-    landed = records(workspace)
     assert landed["B1"].attributes == {"charge": "POSSESSION CONTROLLED SUBSTANCE", "charge_level": "felony",
                                        "Charge Degree": "F3"}
     assert (landed["B2"].attributes["charge_level"], landed["B2"].attributes["Charge Degree"]) == ("misdemeanor", "M2")
