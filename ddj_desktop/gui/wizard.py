@@ -417,6 +417,8 @@ class MappingPage(QWizardPage):
         for key, label in NAME_ORDER_LABELS.items():
             self.name_order.addItem(label, key)
         self.name_order.currentIndexChanged.connect(self._name_order_changed)
+        self.name_order_why = QLabel()  # how the order was told, so a guess from a few names gets checked
+        self.name_order_why.setWordWrap(True)
         self.unmapped = QLabel()
         self.unmapped.setWordWrap(True)
         self.profile_name = QLineEdit()
@@ -426,7 +428,10 @@ class MappingPage(QWizardPage):
         save.clicked.connect(self.save_profile)
         self.saved = QLabel()
         form = QFormLayout()
-        form.addRow("Full names are written:", self.name_order)
+        order_row = QHBoxLayout()
+        order_row.addWidget(self.name_order)
+        order_row.addWidget(self.name_order_why, 1)
+        form.addRow("Full names are written:", order_row)
         profile_row = QHBoxLayout()
         profile_row.addWidget(self.profile_name, 1)
         profile_row.addWidget(save)
@@ -500,6 +505,8 @@ class MappingPage(QWizardPage):
         order = proposal.profile.name_order or "last_comma_first"
         self.name_order.setCurrentIndex(max(self.name_order.findData(order), 0))
         self.name_order.setEnabled("full_name" in proposal.profile.fields)
+        why = proposal.reasons.get("name_order", "") if "full_name" in proposal.profile.fields else ""
+        self.name_order_why.setText(f"<span style='color:gray'>{html.escape(why, quote=False)}</span>" if why else "")
         kept = ", ".join(proposal.unmapped) or "none"
         self.unmapped.setText(f"<span style='color:gray'>Other columns, kept as they are: {html.escape(kept)}"
                               "</span>")

@@ -58,6 +58,8 @@ def test_import_a_jail_export_end_to_end(qtbot, workspace: Workspace, samples: P
     assert wizard.plan.proposal.profile.fields["source_key"]
     row_of = {page.table.item(r, 0).data(Qt.ItemDataRole.UserRole): r for r in range(page.table.rowCount())}
     assert page.table.item(row_of["source_key"], 2).text().endswith("%")
+    assert page.name_order.currentData() == "last_comma_first"
+    assert "names in 'Inmate Name' are written 'LAST, FIRST'" in page.name_order_why.text()  # and why
     facility_column = wizard.plan.table.header[-1]
     page.choose("facility", facility_column)  # the analyst's own choice
     assert wizard.plan.proposal.profile.attributes["facility"] == facility_column
