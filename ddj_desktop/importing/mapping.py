@@ -313,7 +313,7 @@ def header_names(name: str) -> tuple[str, ...]:
     names += [normalize_header(f"{m[1]}.{m[2]}") for m in _NEMSIS_ELEMENT.finditer(text)]
     if not any(_OTHER_THAN_THE_PERSON.search(m[0]) for m in _BRACKETED.finditer(text)):
         names.append(normalize_header(_NEMSIS_ELEMENT.sub(" ", _BRACKETED.sub(" ", text))))
-    return tuple(dict.fromkeys(n for n in names if n))
+    return tuple(dict.fromkeys([names[0], *(n for n in names[1:] if n)]))  # the plain name first, even if empty
 
 
 def resolve_column(column: str, header: Sequence[str]) -> int | None:

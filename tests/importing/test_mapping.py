@@ -634,3 +634,8 @@ def test_the_names_courts_give_a_charges_level(header: str) -> None:
     rows = [["24CR1", "THEFT", "Felony Class 4"], ["24CR2", "DUI", "Misdemeanor Class A"], ["24CR3", "X", "M2"]]
     proposal = propose_mapping(make_table(["Case Number", "Charge Description", header], rows, "court.csv"))
     assert proposal.profile.attributes["charge_level"] == header
+
+
+def test_headers_of_punctuation_only_are_mapped_from_their_contents() -> None:
+    proposal = propose_mapping(make_table([":", "(ePatient.02)", "[]"], [["a", "DIAZ", "x"], ["b", "LEE", "y"]]))
+    assert proposal.profile.fields.get("last_name") == "(ePatient.02)"
