@@ -297,8 +297,13 @@ class _JsonColumn:
     def encode(self, value: Cell) -> str:
         if value is None:
             return ""
-        if value.__class__ is str:
+        kind = value.__class__
+        if kind is str:
             return self.prefix + _encode_text(value) if value.strip() else ""  # type: ignore[union-attr]
+        if kind is int:
+            return self.prefix + str(value)
+        if kind in _ISO_CLASSES:  # what _dumps writes for them (via _json_default), without its Python-level loop
+            return self.prefix + '"' + value.isoformat() + '"'  # type: ignore[union-attr]
         return self.prefix + _dumps(value)
 
     def pieces(self, values: Sequence[Cell]) -> list[str]:
@@ -338,6 +343,7 @@ class _JsonColumn:
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
+_ISO_CLASSES = frozenset({dt.date, dt.datetime, dt.time})  # isoformat() holds nothing JSON escapes
 
 
 def _json_objects(piece_columns: list[list[str]], count: int) -> list[str]:
