@@ -124,7 +124,7 @@ def child_import(folder: Path) -> None:
 
 def sqlcipher_floor(ws, scratch: Path) -> dict:  # type: ignore[no-untyped-def]
     """Rows/s of SQLCipher alone inserting the record rows just imported (read back) into a new store, one
-    transaction, the import's own statements: the floor under any import of these rows.
+    transaction, the import's own statements and page cache: the floor under any import of these rows.
 
     Each row goes in under its own source and batch, as imported (keys are unique per source only: at a
     million rows, two agencies' keys do meet). Rows are streamed back a chunk at a time; only the inserts are
@@ -139,7 +139,9 @@ def sqlcipher_floor(ws, scratch: Path) -> dict:  # type: ignore[no-untyped-def]
     target = Workspace.create(scratch / "floor.ddj", "bench passphrase", admin_name="bench")
     seconds, count = 0.0, 0
     by_batch = operator.itemgetter(0, 1)
-    with ws.store.reading() as reading, target.store.session() as session:
+    # With the import's own page cache too (pipeline.import_page_cache), so that only the reading and
+    # normalizing differ between the import and this floor.
+    with ws.store.reading() as reading, target.store.session() as session, pipeline.import_page_cache(session):
         source = reading.connection()
         batches = source.exec_driver_sql("SELECT id, source_id FROM import_batch ORDER BY id").all()
         for source_id in sorted({s for _, s in batches}):
