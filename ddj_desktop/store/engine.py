@@ -77,10 +77,6 @@ def _raw_connect(
     # The key must come before anything that reads the file, and the page size right after it.
     con.execute(f"PRAGMA key = {_sql_literal(passphrase)}")
     con.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
-    # SQLite's default cache is 2,000 KiB whatever the page size: 500 pages of 4 KiB, but only 31 of 64 KiB, too
-    # few for the index pages a write touches (a million-row insert outside the import's own larger cache ran
-    # 8x slower than with 4 KiB pages). The same number of pages as before: 2 MB for 4 KiB, 32 MB for 64 KiB.
-    con.execute(f"PRAGMA cache_size = {CACHE_PAGES}")
     # Temporary tables and sort spills stay in memory: SQLCipher does not encrypt temp files.
     con.execute("PRAGMA temp_store = MEMORY")
     # Deleted rows are overwritten, not just unlinked, so that purged data does not linger in free pages.
@@ -244,7 +240,13 @@ def make_engine(path: Path, passphrase: str, page_size: int) -> Engine:
     """A pooled SQLAlchemy engine on the (already checked) store at `path`, whose pages are `page_size` bytes."""
 
     def creator() -> sqlcipher3.dbapi2.Connection:
-        return _raw_connect(path, passphrase, "rw", page_size=page_size)
+        con = _raw_connect(path, passphrase, "rw", page_size=page_size)
+        # SQLite's default cache is 2,000 KiB whatever the page size: 500 pages of 4 KiB, but only 31 of 64 KiB,
+        # too few for the index pages a write touches (a million-row insert outside the import's own larger cache
+        # ran 8x slower than with 4 KiB pages). The same number of pages as before: 2 MB of 4 KiB, 32 MB of
+        # 64 KiB. (Set here, on a store already proven: the pragma reads the file.)
+        con.execute(f"PRAGMA cache_size = {CACHE_PAGES}")
+        return con
 
     engine = create_engine("sqlite://", creator=creator, module=dbapi, poolclass=QueuePool, pool_size=4)
 
