@@ -191,7 +191,11 @@ class _Columns:
 
     def text(self, name: str) -> list[str | None] | None:
         column = self.field(name)
-        return None if column is None else [_text(v) for v in column]
+        if column is None:
+            return None
+        if _TEXT_OR_NONE.issuperset(map(type, column)):  # a csv column: `_text` inlined
+            return [None if v is None else (v.strip() or None) for v in column]
+        return [_text(v) for v in column]
 
 
 @contextlib.contextmanager

@@ -274,7 +274,8 @@ def _sound(value: dt.date, kind: DateKind, today: dt.date) -> ParsedDate | None:
     million distinct datetimes: this skips their text, made only for a reason to show."""
     day = value.date() if value.__class__ is dt.datetime else value
     if kind == "dob":
-        if day not in PLACEHOLDER_DOBS and day <= today and day.year >= 1900 and today.year - day.year <= _OLDEST_AGE_YEARS:
+        old_enough = day.year >= 1900 and today.year - day.year <= _OLDEST_AGE_YEARS
+        if day not in PLACEHOLDER_DOBS and day <= today and old_enough:
             return ParsedDate(day, Quality.KNOWN, None, day.year)
         return None
     if _FIRST_EVENT <= day <= today + _EVENT_AHEAD:
@@ -314,7 +315,8 @@ def _parse_cell(value: object, kind: DateKind, day_first: bool, today: dt.date) 
             # Text that is three groups of digits ("03/05/1984", "1984-03-05") is neither a reason for missing
             # (every code is one word or one number) nor partial (no X) nor a bare year: straight to the parser.
             if not _PLAIN_DATE.fullmatch(text):
-                if (reason := missing_reason(text)) is not None and (not text.isdigit() or len(text) == 7):
+                # (Digits only are a code only as a 7-digit NEMSIS value: 19740414 is a date, not looked up.)
+                if (not text.isdigit() or len(text) == 7) and (reason := missing_reason(text)) is not None:
                     return ParsedDate(None, reason)
                 if kind == "dob" and (partial := _partial(text)):
                     return partial
