@@ -297,6 +297,7 @@ class _JsonColumn:
         self.cache: dict[Any, str] | None = {None: ""}
         self.numeric: set[type] = set()
         self.seen = 0
+        self.set_pieces: dict[tuple[type, Any], str] = {}
 
     def encode(self, value: Cell) -> str:
         if value is None:
@@ -342,8 +343,21 @@ class _JsonColumn:
         return [encode(v) for v in values]
 
     def piece(self, value: Any) -> str:
-        """The piece of a value we set (a normalized yes/no, a flag code): None too is written, as null."""
-        return self.prefix + _dumps(value)
+        """The piece of a value we set (a normalized yes/no, a flag code): None too is written, as null.
+
+        Called once per row with a handful of distinct values: each is encoded once (keyed by its type too, as
+        1, 1.0 and True are one dict key but three JSON texts).
+        """
+        key = (value.__class__, value)
+        try:
+            return self.set_pieces[key]
+        except KeyError:
+            text = self.prefix + _dumps(value)
+            if len(self.set_pieces) < 4096:
+                self.set_pieces[key] = text
+            return text
+        except TypeError:  # unhashable
+            return self.prefix + _dumps(value)
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
