@@ -335,10 +335,15 @@ class _JsonColumn:
         return found
 
     def _encoded(self, values: Sequence[Cell]) -> list[str]:
-        """`encode` of each value; for text and empty cells only (a csv column) with its test inlined."""
-        if _TEXT_OR_NONE.issuperset(map(type, values)):
+        """`encode` of each value; for text and empty cells only (a csv column), or dates and empty cells only (a
+        workbook's date column, every value distinct), with its test inlined."""
+        kinds = set(map(type, values))
+        if _TEXT_OR_NONE.issuperset(kinds):
             prefix, text = self.prefix, _encode_text
             return [prefix + text(v) if v is not None and v.strip() else "" for v in values]  # type: ignore[union-attr]
+        if _DATES_OR_NONE.issuperset(kinds):
+            quoted = self.prefix + '"'
+            return [quoted + v.isoformat() + '"' if v is not None else "" for v in values]  # type: ignore[union-attr]
         encode = self.encode
         return [encode(v) for v in values]
 
@@ -362,6 +367,7 @@ class _JsonColumn:
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
 _ISO_CLASSES = frozenset({dt.date, dt.datetime, dt.time})  # isoformat() holds nothing JSON escapes
+_DATES_OR_NONE = _ISO_CLASSES | {type(None)}
 
 
 def _json_objects(piece_columns: list[list[str]], count: int) -> list[str]:
