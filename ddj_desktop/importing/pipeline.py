@@ -193,7 +193,11 @@ class _Columns:
 
     def text(self, name: str) -> list[str | None] | None:
         column = self.field(name)
-        return None if column is None else [_text(v) for v in column]
+        if column is None:
+            return None
+        if _TEXT_OR_NONE.issuperset(map(type, column)):  # a csv column: `_text` inlined
+            return [None if v is None else (v.strip() or None) for v in column]
+        return [_text(v) for v in column]
 
 
 @contextlib.contextmanager
@@ -297,12 +301,18 @@ class _JsonColumn:
         self.cache: dict[Any, str] | None = {None: ""}
         self.numeric: set[type] = set()
         self.seen = 0
+        self.set_pieces: dict[tuple[type, Any], str] = {}
 
     def encode(self, value: Cell) -> str:
         if value is None:
             return ""
-        if value.__class__ is str:
+        kind = value.__class__
+        if kind is str:
             return self.prefix + _encode_text(value) if value.strip() else ""  # type: ignore[union-attr]
+        if kind is int:
+            return self.prefix + str(value)
+        if kind in _ISO_CLASSES:  # what _dumps writes for them (via _json_default), without its Python-level loop
+            return self.prefix + '"' + value.isoformat() + '"'  # type: ignore[union-attr]
         return self.prefix + _dumps(value)
 
     def pieces(self, values: Sequence[Cell]) -> list[str]:
@@ -329,19 +339,39 @@ class _JsonColumn:
         return found
 
     def _encoded(self, values: Sequence[Cell]) -> list[str]:
-        """`encode` of each value; for text and empty cells only (a csv column) with its test inlined."""
-        if _TEXT_OR_NONE.issuperset(map(type, values)):
+        """`encode` of each value; for text and empty cells only (a csv column), or dates and empty cells only (a
+        workbook's date column, every value distinct), with its test inlined."""
+        kinds = set(map(type, values))
+        if _TEXT_OR_NONE.issuperset(kinds):
             prefix, text = self.prefix, _encode_text
             return [prefix + text(v) if v is not None and v.strip() else "" for v in values]  # type: ignore[union-attr]
+        if _DATES_OR_NONE.issuperset(kinds):
+            quoted = self.prefix + '"'
+            return [quoted + v.isoformat() + '"' if v is not None else "" for v in values]  # type: ignore[union-attr]
         encode = self.encode
         return [encode(v) for v in values]
 
     def piece(self, value: Any) -> str:
-        """The piece of a value we set (a normalized yes/no, a flag code): None too is written, as null."""
-        return self.prefix + _dumps(value)
+        """The piece of a value we set (a normalized yes/no, a flag code): None too is written, as null.
+
+        Called once per row with a handful of distinct values: each is encoded once (keyed by its type too, as
+        1, 1.0 and True are one dict key but three JSON texts).
+        """
+        key = (value.__class__, value)
+        try:
+            return self.set_pieces[key]
+        except KeyError:
+            text = self.prefix + _dumps(value)
+            if len(self.set_pieces) < 4096:
+                self.set_pieces[key] = text
+            return text
+        except TypeError:  # unhashable
+            return self.prefix + _dumps(value)
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
+_ISO_CLASSES = frozenset({dt.date, dt.datetime, dt.time})  # isoformat() holds nothing JSON escapes
+_DATES_OR_NONE = _ISO_CLASSES | {type(None)}
 
 
 def _json_objects(piece_columns: list[list[str]], count: int) -> list[str]:

@@ -42,6 +42,8 @@ def write_backup(store: Store, destination: Path, passphrase: str) -> None:
                 quoted = store_engine._sql_literal(str(partial))
                 con.execute(f"ATTACH DATABASE {quoted} AS backup KEY {store_engine._sql_literal(passphrase)}")
                 try:
+                    # The copy keeps the store's page size (an attached database would get SQLCipher's default).
+                    con.execute(f"PRAGMA backup.cipher_page_size = {int(store.page_size)}")
                     con.execute("SELECT sqlcipher_export('backup')")
                     version = con.execute("PRAGMA main.user_version").fetchone()[0]
                     con.execute(f"PRAGMA backup.user_version = {int(version)}")
@@ -58,8 +60,8 @@ def write_backup(store: Store, destination: Path, passphrase: str) -> None:
 
 def _verify(path: Path, passphrase: str, expected: dict[str, int]) -> None:
     """Open the written backup like a store and compare what it holds; StoreError if anything differs."""
-    store_engine.check_unlocks(path, passphrase)
-    con = store_engine._raw_connect(path, passphrase, "ro")
+    page_size = store_engine.check_unlocks(path, passphrase)
+    con = store_engine._raw_connect(path, passphrase, "ro", page_size=page_size)
     try:
         if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise StoreError("The backup did not check out; it was not kept.", hint="Try again on another disk.")

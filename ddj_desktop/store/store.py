@@ -60,10 +60,12 @@ def known_revision(revision: str) -> bool:
 class Store:
     """One open store file. Make it with `Store.create` or `Store.open`; close it when done."""
 
-    def __init__(self, path: Path, passphrase: str) -> None:
+    def __init__(self, path: Path, passphrase: str, page_size: int | None = None) -> None:
         self.path = path
         self._passphrase = passphrase  # kept for backups, which are encrypted under the same passphrase
-        self._bind(store_engine.make_engine(path, passphrase))
+        # The file's page size (see engine.PAGE_SIZE): proven when the store was checked, else asked here.
+        self.page_size = page_size or store_engine.page_size_of(path, passphrase)
+        self._bind(store_engine.make_engine(path, passphrase, page_size))
 
     def _bind(self, engine: Engine) -> None:
         self.engine = engine
@@ -77,9 +79,9 @@ class Store:
     def create(cls, path: Path, passphrase: str) -> Store:
         """A new, empty store at `path`, encrypted with `passphrase`, at the newest schema."""
         path = Path(path)
-        store_engine.create_file(path, passphrase)
+        store_engine.create_file(path, passphrase, store_engine.PAGE_SIZE)
         try:
-            store = cls(path, passphrase)
+            store = cls(path, passphrase, store_engine.PAGE_SIZE)
             store.upgrade()
         except BaseException:
             with contextlib.suppress(Exception):
@@ -92,8 +94,8 @@ class Store:
     def open(cls, path: Path, passphrase: str, *, upgrade: bool = True) -> Store:
         """The store at `path`, unlocked; an older schema is upgraded. Nothing is written if it will not open."""
         path = Path(path)
-        store_engine.check_unlocks(path, passphrase)
-        store = cls(path, passphrase)
+        page_size = store_engine.check_unlocks(path, passphrase)
+        store = cls(path, passphrase, page_size)
         if upgrade:
             try:
                 store.upgrade()
@@ -166,7 +168,7 @@ class Store:
         with self.errors():
             store_engine.rekey(self.engine, new_passphrase)
         self._passphrase = new_passphrase
-        self._bind(store_engine.make_engine(self.path, new_passphrase))
+        self._bind(store_engine.make_engine(self.path, new_passphrase, self.page_size))
 
     def vacuum(self) -> None:
         """Rewrite the file without its free pages (after a purge; deleted rows were already zeroed by

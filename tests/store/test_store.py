@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import stat
 import threading
@@ -131,6 +132,44 @@ def test_change_passphrase(workspace: Workspace, store_path: Path):
         assert any(e["action"] == "rekey" for e in again.audit_entries())
 
 
+def _stated_page_size(path: Path, passphrase: str = PASSPHRASE) -> int:
+    """The page size the file's own page 1 states, decrypted outside SQLCipher."""
+    from tests.governance.sqlcipher_pages import SALT, _libcrypto, page_size
+
+    raw = path.read_bytes()
+    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), raw[:SALT], 256_000, 32)
+    return page_size(raw, key, _libcrypto())
+
+
+def test_a_store_made_with_4_kib_pages_keeps_working_and_keeps_its_pages(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    # Stores made before 64 KiB pages have SQLCipher's default 4 KiB: each connection must be told so, or it
+    # reads nothing (and a hot journal played back at the wrong size would scramble the file).
+    old = tmp_path / "old.ddj"
+    with monkeypatch.context() as patched:
+        patched.setattr(store_engine, "PAGE_SIZE", store_engine.LEGACY_PAGE_SIZE)
+        Workspace.create(old, PASSPHRASE, admin_name="ana").close()
+    assert _stated_page_size(old) == 4096
+    with Workspace.open(old, PASSPHRASE) as ws:
+        [batch] = ws.import_files([data_dir("sample_workbooks") / "court_cases.csv"], "court")
+        assert batch.imported > 100
+        counts = ws.counts()
+        ws.backup(tmp_path / "backup.ddj")
+        ws.change_passphrase("a brand new passphrase")
+        assert ws.counts() == counts
+    assert _stated_page_size(old, "a brand new passphrase") == 4096
+    assert _stated_page_size(tmp_path / "backup.ddj") == 4096
+    for path, passphrase in ((old, "a brand new passphrase"), (tmp_path / "backup.ddj", PASSPHRASE)):
+        with Workspace.open(path, passphrase) as again:
+            assert again.counts() == counts
+    with pytest.raises(WrongPassphrase):
+        Workspace.open(old, PASSPHRASE)
+
+    new = tmp_path / "new.ddj"
+    Workspace.create(new, PASSPHRASE, admin_name="ana").close()
+    assert _stated_page_size(new) == store_engine.PAGE_SIZE == 65536
+
+
 def test_passphrase_with_quotes_and_accents(tmp_path: Path):
     secret = "it's \"Núñez\"; DROP TABLE x; --"
     Workspace.create(tmp_path / "q.ddj", secret).close()
@@ -157,8 +196,9 @@ def _donor(path: Path, *, with_records: bool) -> Path:
 def _store_at(revision: str, path: Path, donor: Path) -> None:
     """A store at the old schema `revision` holding the donor's rows, column for column as far as that schema
     has them (the tables holding users, sources, the audit log, batches and records are unchanged since they
-    were made, so these are the rows the program of that time wrote), with the audit chain's head."""
-    store_engine.create_file(path, PASSPHRASE)
+    were made, so these are the rows the program of that time wrote), with the audit chain's head. Its pages are
+    4 KiB, as every store made before 64 KiB pages."""
+    store_engine.create_file(path, PASSPHRASE, store_engine.LEGACY_PAGE_SIZE)
     old, new = Store(path, PASSPHRASE), Store(donor, PASSPHRASE)
     old.upgrade(revision)
     tables = MetaData()

@@ -91,6 +91,7 @@ _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
 _YEAR_ONLY = re.compile(r"(?:18|19|20)\d{2}")
 _PARTIAL_ISO = re.compile(r"(?P<y>[\dX]{4})[-/.](?P<m>[\dX]{1,2})[-/.](?P<d>[\dX]{1,2})")
 _PARTIAL_NUMERIC = re.compile(r"(?P<a>[\dX]{1,2})[-/.](?P<b>[\dX]{1,2})[-/.](?P<y>[\dX]{4}|[\dX]{2})")
+_PLAIN_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.ASCII)
 _AMBIGUOUS_ORDER = re.compile(r"\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{2}")
 
 
@@ -259,7 +260,7 @@ def _check(value: dt.date | dt.datetime, kind: DateKind, text: str, today: dt.da
         if today.year - day.year > _OLDEST_AGE_YEARS:
             return ParsedDate(None, Quality.INVALID, f"date of birth over {_OLDEST_AGE_YEARS} years ago {_short(text)}")
         return ParsedDate(day, Quality.KNOWN, None, day.year)
-    latest = today + dt.timedelta(days=731)
+    latest = today + _EVENT_AHEAD
     if not _FIRST_EVENT <= day <= latest:
         return ParsedDate(
             None, Quality.INVALID, f"event date outside {_FIRST_EVENT.year}..{latest.year} {_short(text)}"
@@ -267,9 +268,30 @@ def _check(value: dt.date | dt.datetime, kind: DateKind, text: str, today: dt.da
     return ParsedDate(value, Quality.KNOWN, None, day.year)
 
 
+def _sound(value: dt.date, kind: DateKind, today: dt.date) -> ParsedDate | None:
+    """A date or datetime cell (a workbook's) that passes `_check` for its kind, as `_check` reads it; None for
+    any other, which the full path reads (and names in its reason) instead. Workbook date columns hold a
+    million distinct datetimes: this skips their text, made only for a reason to show."""
+    day = value.date() if value.__class__ is dt.datetime else value
+    if kind == "dob":
+        old_enough = day.year >= 1900 and today.year - day.year <= _OLDEST_AGE_YEARS
+        if day not in PLACEHOLDER_DOBS and day <= today and old_enough:
+            return ParsedDate(day, Quality.KNOWN, None, day.year)
+        return None
+    if _FIRST_EVENT <= day <= today + _EVENT_AHEAD:
+        return ParsedDate(value, Quality.KNOWN, None, day.year)
+    return None
+
+
+_EVENT_AHEAD = dt.timedelta(days=731)
+_DATE_CLASSES = (dt.date, dt.datetime)
+
+
 def _parse_cell(value: object, kind: DateKind, day_first: bool, today: dt.date) -> ParsedDate:
     if value is None or (isinstance(value, str) and not value.strip()):
         return _MISSING
+    if value.__class__ in _DATE_CLASSES and (sound := _sound(value, kind, today)) is not None:  # type: ignore[arg-type]
+        return sound
     text = str(value).strip()
     try:
         if isinstance(value, bool | dt.time):
@@ -290,12 +312,16 @@ def _parse_cell(value: object, kind: DateKind, day_first: bool, today: dt.date) 
             else:
                 parsed = _from_serial(float(value), text)
         else:
-            if (reason := missing_reason(text)) is not None and (not text.isdigit() or len(text) == 7):
-                return ParsedDate(None, reason)
-            if kind == "dob" and (partial := _partial(text)):
-                return partial
-            if kind == "dob" and _YEAR_ONLY.fullmatch(text):
-                return ParsedDate(None, Quality.PARTIAL, None, int(text) if int(text) >= 1900 else None)
+            # Text that is three groups of digits ("03/05/1984", "1984-03-05") is neither a reason for missing
+            # (every code is one word or one number) nor partial (no X) nor a bare year: straight to the parser.
+            if not _PLAIN_DATE.fullmatch(text):
+                # (Digits only are a code only as a 7-digit NEMSIS value: 19740414 is a date, not looked up.)
+                if (not text.isdigit() or len(text) == 7) and (reason := missing_reason(text)) is not None:
+                    return ParsedDate(None, reason)
+                if kind == "dob" and (partial := _partial(text)):
+                    return partial
+                if kind == "dob" and _YEAR_ONLY.fullmatch(text):
+                    return ParsedDate(None, Quality.PARTIAL, None, int(text) if int(text) >= 1900 else None)
             parsed = _parse_text(text, kind, day_first, today)
     except _Reject as reject:
         return ParsedDate(None, Quality.INVALID, str(reject))

@@ -230,6 +230,30 @@ def _tokens(parts: NameParts) -> list[str]:
     return [w for part in (parts.first, parts.middle, parts.last) if part for w in part.replace("-", " ").split()]
 
 
+def _clues() -> tuple[str, ...]:
+    """Letters one of which every test-record name holds somewhere (each rule below needs one of its words):
+    ZZ, TEST, the 'always' tokens, and the longest word of each phrase; a clue inside another is enough."""
+    clues = {"ZZ", "TEST", *_TEST_ALWAYS, *(max(p.split(), key=len) for p in _TEST_PHRASES)}
+    return tuple(sorted(c for c in clues if not any(o != c and o in c for o in clues)))
+
+
+_TEST_CLUES = _clues()
+
+
+def _may_be_test_record(parts: NameParts, raw_full_name: str | None) -> bool:
+    """False only when `is_test_record` is surely False: no clue in the name's parts or its raw text (cleaned as
+    `_segments` cleans it, up to splitting, which only ever takes letters apart), and not a training pair. Most
+    names are real: this spares them the full check's second parse of the raw name."""
+    if (parts.first, parts.last) in _TEST_PAIRS:
+        return True
+    text = f"{parts.first} {parts.middle} {parts.last}"
+    raw = cell_text(raw_full_name)
+    if raw is not None:
+        raw = raw.replace("'", "") if raw.isascii() else raw.translate(_APOSTROPHES)
+        text += " " + fold_accents(raw).upper()
+    return any(clue in text for clue in _TEST_CLUES)
+
+
 def is_test_record(parts: NameParts | None, raw_full_name: str | None = None) -> bool:
     """True when the name marks a test or training record: 'TEST PATIENT', 'DOE, JOHN TEST', 'ZZTEST' ...
 
@@ -239,6 +263,8 @@ def is_test_record(parts: NameParts | None, raw_full_name: str | None = None) ->
     """
     if parts is None:
         parts = split_full_name(raw_full_name) if raw_full_name else NO_NAME
+    if not _may_be_test_record(parts, raw_full_name):
+        return False
     from_parts = _tokens(parts)
     from_raw = " ".join(_words(cell_text(raw_full_name))).replace("-", " ").split()
     words = set(from_parts) | set(from_raw)
