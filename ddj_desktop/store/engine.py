@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -144,7 +146,38 @@ def _prove_passphrase(path: Path, passphrase: str) -> int:
         finally:
             con.close()
         return page_size
+    if hot_journal(path) and (page_size := _proven_on_rolled_back_copy(path, passphrase)):
+        return page_size
     raise _wrong_passphrase(path) from failure
+
+
+def _proven_on_rolled_back_copy(path: Path, passphrase: str) -> int | None:
+    """The page size with which `passphrase` reads a copy of the store rolled back with its hot journal, or None.
+
+    A command killed mid-write can leave the file as it lies unreadable even under the right passphrase: pages
+    written before their commit that do not agree with the rest ("database disk image is malformed"). Only its
+    journal makes it whole again, and rolling the journal back on the store itself would happen under any key.
+    So a copy of both (encrypted pages, beside the store, removed at once) is rolled back and read instead.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix=".ddj-unlock-", dir=path.parent))
+    try:
+        copy = scratch / path.name
+        for page_size in PAGE_SIZES:  # a fresh copy each: a rollback at the wrong page size would spoil it
+            shutil.copyfile(path, copy)
+            shutil.copyfile(path.with_name(path.name + "-journal"), copy.with_name(copy.name + "-journal"))
+            con = _raw_connect(copy, passphrase, "rw", page_size=page_size)
+            try:
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except dbapi.DatabaseError:
+                continue
+            finally:
+                con.close()
+            return page_size
+        return None
+    except OSError:  # no room for the copy: say what the file as it lies says
+        return None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def page_size_of(path: Path, passphrase: str) -> int:
