@@ -143,7 +143,10 @@ class SettingsPage(Page):
         form.addRow("File:", self.store)
         self.passphrase_button = QPushButton("Change the store pass&phrase...")
         self.passphrase_button.clicked.connect(self.change_passphrase)
-        form.addRow("", _row(self.passphrase_button))
+        self.backup_button = QPushButton("&Back up the store...")
+        self.backup_button.setToolTip("Write an encrypted copy of the store (same passphrase), for example to a USB drive")
+        self.backup_button.clicked.connect(self.backup)
+        form.addRow("", _row(self.passphrase_button, self.backup_button))
         self.passphrase_note = note("")
         form.addRow(self.passphrase_note)
         column.addWidget(store)
@@ -231,6 +234,7 @@ class SettingsPage(Page):
                           + ("" if me.has_password else " No password of your own yet."))
         admin = ws.may("manage_users")
         self.passphrase_button.setEnabled(ws.may("change_passphrase"))
+        self.backup_button.setEnabled(ws.may("backup"))
         self.passphrase_note.setText(
             "Change it when someone who knew it leaves. Everyone who uses this store then needs the new one."
             if ws.may("change_passphrase") else
@@ -338,6 +342,32 @@ class SettingsPage(Page):
         dialog = ChangePassphraseDialog(self.window_, self)
         dialog.open()
         return dialog
+
+    def backup(self) -> None:
+        """Ask where, then write an encrypted, checked copy of the store there on a worker (as `ddj-desktop
+        backup` does)."""
+        import datetime as dt
+
+        ws = self.workspace
+        suggested = f"{ws.path.stem}-backup-{dt.date.today().isoformat()}{ws.path.suffix}"
+        path = messages().save_file(self, "Back up the store", suggested, "DDJ stores (*.ddj);;All files (*)")
+        if path is None:
+            return
+        self.backup_button.setEnabled(False)
+
+        def done(written: object) -> None:
+            self.backup_button.setEnabled(True)
+            self._changed(f"Backup written and checked: {written}. It opens with the store's passphrase.")
+
+        def failed(err: BaseException) -> None:
+            self.backup_button.setEnabled(True)
+            from ddj_desktop.gui.workers import report_error
+
+            report_error(err, self)
+
+        job = self.window_.workers.run(lambda progress: ws.backup(path), done, title="Backing up the store",
+                                       writes=True, failed=failed, parent=self)  # (audited: a write)
+        self.window_.progress_panel.follow(job)
 
     def add_agreement(self) -> AddAgreementDialog:
         dialog = AddAgreementDialog(self.workspace, self)

@@ -176,3 +176,16 @@ def test_every_page_opens_for_every_role(qtbot, jail_workspace: Workspace, store
         window.close()
     finally:
         ws.close()
+
+
+def test_an_admin_backs_up_the_store_from_settings(qtbot, jail_workspace: Workspace, shown, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
+    page = window.show_page("Settings")
+    assert page.backup_button.isEnabled()
+    shown.file_to_save = tmp_path / "usb" / "county-backup.ddj"
+    shown.file_to_save.parent.mkdir()
+    qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Backup written" in window.message.text(), timeout=30_000)
+    assert not shown.errors
+    with Workspace.open(shown.file_to_save, PASSPHRASE) as copy:  # the same passphrase opens it
+        assert copy.count_records() == jail_workspace.count_records() > 0
