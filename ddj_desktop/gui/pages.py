@@ -457,9 +457,15 @@ class MatchingPage(Page):
         self.layout_.addWidget(self.state)
         self.last_run = note("")
         self.layout_.addWidget(self.last_run)
-        self.review_button = QPushButton("Re&view queue")  # gui/review.py: keyboard-only pair review
+        self.review_button = QPushButton("Re&view queue...")  # gui/review.py: keyboard-only pair review
+        self.review_button.setAccessibleName("Open the review queue")
         self.review_button.clicked.connect(self.open_review)
-        self.layout_.addWidget(self.review_button)
+        self.waiting = note("")
+        self.waiting.setAccessibleName("Pairs waiting for a reviewer")
+        row = QHBoxLayout()
+        row.addWidget(self.review_button)
+        row.addWidget(self.waiting, 1)
+        self.layout_.addLayout(row)
         self.layout_.addStretch(1)
 
     def refresh(self) -> None:
@@ -473,6 +479,22 @@ class MatchingPage(Page):
                 "<i>Coming in a later version.</i> Until then each imported record is its own person; the review "
                 "queue, with each pair's evidence field by field, will appear on this page."
             )
+        self._count_waiting()
+
+    def _count_waiting(self) -> None:
+        """How many pairs wait for a reviewer, counted on a worker (seconds with 100,000 pairs)."""
+        ws = self.workspace
+        if not ws.may("review"):
+            self.waiting.setText("")
+            return
+        self.waiting.setText("Counting the pairs that wait...")
+
+        def counted(left: int) -> None:
+            self.waiting.setText(("1 pair waits" if left == 1 else f"{left:,} pairs wait") + " for a reviewer." if left
+                                 else "No pair waits for a reviewer.")
+
+        self.window_.workers.run(lambda progress: ws.review_queue_left(), counted, title="Counting pairs",
+                                 parent=self)
 
     def run_linkage(self) -> None:
         ws = self.workspace
