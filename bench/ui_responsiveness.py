@@ -307,6 +307,7 @@ def main() -> int:
     collections.stop()
     model._fetch = fetch
     table["scroll_slowest_step_ms"] = round(max(steps), 1)
+    table["scroll_slowest_step_index"] = float(steps.index(max(steps)))
     table["scroll_slowest_fetch_ms"] = round(max(fetches, default=0.0), 1)
     table["scroll_gc_gen2_passes"] = float(collections.passes[2])
     table["scroll_gc_slowest_ms"] = round(collections.slowest, 1)

@@ -17,6 +17,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object behind a table row
 
 Index = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
+                    ROW_ROLE})
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class _TableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._count():
+        # A view asks each cell for ten roles or so when it measures and paints; most are answered None at once.
+        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < self._count():
             return None
         column = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
