@@ -17,10 +17,12 @@ of different persons, carrying a real pair's evidence) up to --pairs. Measured, 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,6 +102,17 @@ def main(argv: list[str] | None = None) -> int:
             workers = Workers()
             loader = ReviewPanel(ws, run_read=workers_runner(workers, None, writes=False, title="Loading"))  # type: ignore[arg-type]
             ticks: list[float] = []
+            passes: list[tuple[int, float, str]] = []  # collector passes meanwhile: generation, ms, thread
+            began = [0.0]
+
+            def watch(phase: str, info: dict) -> None:  # type: ignore[type-arg]
+                if phase == "start":
+                    began[0] = time.perf_counter()
+                else:
+                    passes.append((info["generation"], (time.perf_counter() - began[0]) * 1000,
+                                   threading.current_thread().name))
+
+            gc.callbacks.append(watch)
             timer = QTimer()
             timer.setInterval(10)
             timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -109,10 +122,17 @@ def main(argv: list[str] | None = None) -> int:
             while loader.loading:
                 app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
             first_pair = time.perf_counter() - clock
+            settle = time.perf_counter() + 2.0  # and the two seconds after it, while the reviewer starts reading
+            while time.perf_counter() < settle:
+                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
             timer.stop()
+            gc.callbacks.remove(watch)
             stall = max(np.diff([clock, *ticks]), default=0.0)
             print(f"queue loaded by the window's worker: first pair on screen after {first_pair:.2f} s; longest "
-                  f"event-loop stall meanwhile {stall * 1000:.0f} ms (a 10 ms timer)")
+                  f"event-loop stall meanwhile and in the 2 s after {stall * 1000:.0f} ms (a 10 ms timer)")
+            slow = sorted(passes, key=lambda p: -p[1])[:5]
+            print(f"collector passes meanwhile: {len(passes)}; slowest: "
+                  + ", ".join(f"gen {g} {ms:.0f} ms on {thread}" for g, ms, thread in slow))
             workers.wait()
             app.processEvents()
             del loader, workers, timer  # torn down now, not by the interpreter at exit

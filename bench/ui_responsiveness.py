@@ -13,6 +13,7 @@ generator (cached in the temp folder). Runs offscreen unless QT_QPA_PLATFORM say
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
@@ -103,6 +104,26 @@ class StallMeter:
                 "stalls": self.stalls[:20]}
 
 
+class GcWatch:
+    """How many collector passes of each generation ran on any thread meanwhile, and the slowest one's length."""
+
+    def __init__(self) -> None:
+        self.passes = [0, 0, 0]
+        self.slowest = 0.0
+        self.began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:  # type: ignore[type-arg]
+        if phase == "start":
+            self.began = time.perf_counter()
+        else:
+            self.passes[info["generation"]] += 1
+            self.slowest = max(self.slowest, (time.perf_counter() - self.began) * 1000)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def _major_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_majflt if resource is not None else 0
 
@@ -174,6 +195,7 @@ def main() -> int:
     parser.add_argument("--store", type=Path, help="keep the store here; if it already holds records, skip the "
                         "imports and measure the link run (a re-link) and the table on it")
     parser.add_argument("--no-cold-start", action="store_true", help="skip the cold-start measurement")
+    parser.add_argument("--no-link", action="store_true", help="skip the link run (with --store: the table only)")
     args = parser.parse_args()
 
     spec = importlib.util.spec_from_file_location("import_speed", ROOT / "bench" / "import_speed.py")
@@ -196,6 +218,7 @@ def main() -> int:
         ws = Workspace.create(args.store or Path(scratch.name) / "bench.ddj", "bench passphrase", admin_name="bench")
     reuse = ws.count_records() > 0
     key = StoreKey(ws.path, "bench passphrase", ws.user_name)
+    gui_app.settle_heap()  # as the application does when its main window opens (Launcher.show_window)
     window = MainWindow(ws, key=key)
 
     def call(method, *call_args, progress, **kwargs):  # type: ignore[no-untyped-def]
@@ -235,7 +258,7 @@ def main() -> int:
     if not reuse:
         results["import"] = {"rows": rows, **meter.stop(), "per_import": imports}
 
-    if hasattr(ws, "link"):
+    if not args.no_link:
         meter.start()
         _, seconds = run_job(window, lambda p: call("link", progress=p), "Linking")
         results["link"] = {"seconds": round(seconds, 1), **meter.stop()}
@@ -261,11 +284,33 @@ def main() -> int:
             table[f"page_after_{depth}_ms"] = timed(lambda r=row: ws.find_records(after=r, limit=model.PAGE))
     table["sort_by_dob_ms"] = timed(lambda: model.sort(3))
     model.sort(1)
+    collections = GcWatch()
+    fetches: list[float] = []
+    fetch = model._fetch
+
+    def timed_fetch(*fetch_args):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return fetch(*fetch_args)
+        finally:
+            fetches.append((time.perf_counter() - started) * 1000)
+
+    model._fetch = timed_fetch
+    steps: list[float] = []
     meter.start()
     for _ in range(100):  # scroll to the bottom a hundred times: 100 pages fetched as a view fetches them
+        started = time.perf_counter()
         page.view.scrollToBottom()
         app.processEvents()
+        steps.append((time.perf_counter() - started) * 1000)
     scroll = meter.stop()
+    collections.stop()
+    model._fetch = fetch
+    table["scroll_slowest_step_ms"] = round(max(steps), 1)
+    table["scroll_slowest_step_index"] = float(steps.index(max(steps)))
+    table["scroll_slowest_fetch_ms"] = round(max(fetches, default=0.0), 1)
+    table["scroll_gc_gen2_passes"] = float(collections.passes[2])
+    table["scroll_gc_slowest_ms"] = round(collections.slowest, 1)
     table["scroll_100_pages_worst_stall_ms"] = scroll["worst_stall_ms"]
     table["rows_after_scrolling"] = float(model.rowCount())
     results["people_table"] = table

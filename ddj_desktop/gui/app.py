@@ -4,6 +4,7 @@ or open the sample county, and show the main window. `ddj_desktop.cli` calls `ma
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import sys
@@ -137,6 +138,24 @@ def preload() -> None:
         log.exception("Preloading the store's modules failed")
 
 
+_heap_settled = False
+
+
+def settle_heap() -> None:
+    """Nothing; the objects alive now (the modules, classes and Qt wrappers the open store needs, ~130,000) are
+    set aside for good, once per process, so that the collector's full passes on the GUI thread no longer walk them.
+
+    A full pass walks every tracked object; over what startup leaves it took ~100 ms on the bench machine, and the
+    window cannot repaint meanwhile. Called as the main window opens, after one full collection (so that no
+    garbage is set aside with them): the user is waiting for the window then, and nothing is being drawn.
+    """
+    global _heap_settled
+    if not _heap_settled:
+        _heap_settled = True
+        gc.collect()
+        gc.freeze()
+
+
 class Launcher:
     """Decides what opens first and keeps the main window (and a demo's temporary folder) alive."""
 
@@ -259,6 +278,7 @@ class Launcher:
     def show_window(self, workspace, *, demo: bool = False, key: StoreKey | None = None) -> None:  # type: ignore[no-untyped-def]
         from ddj_desktop.gui.main_window import MainWindow
 
+        settle_heap()
         self.window = MainWindow(workspace, demo=demo, log_file=self.log_file, key=key)
         self.window.closed.connect(self.app.quit)
         self.window.show()

@@ -148,6 +148,7 @@ class RecordConsentDialog(QDialog):
         dates.addRow("&Signed on:", self.signed)
         dates.addRow("&Ends on:", ends_widget)
         dates.labelForField(ends_widget).setBuddy(self.ends)
+        self.ends.setAccessibleName("Ends on")  # (a buddy names only a sibling; this one sits in a row of its own)
         dates.addRow("", self.limit)
         dates.addRow("Ends at this &event:", self.event)
         dates.addRow("&Representative:", self.representative)

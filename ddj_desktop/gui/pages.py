@@ -10,7 +10,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -53,8 +54,25 @@ def note(text: str) -> QLabel:
     return label
 
 
+class Header(QHeaderView):
+    """A table's column headers that keep room for the sort arrow only beside the title of the column the table is
+    sorted by (where the arrow is drawn), and only as wide as the arrow: Qt keeps a square as tall as the header
+    beside every title, ~30 px a column, which is what made a list of nine columns scroll sideways at 1280x800."""
+
+    def sectionSizeFromContents(self, logical_index: int) -> QSize:
+        size = super().sectionSizeFromContents(logical_index)
+        if self.isSortIndicatorShown() and self.orientation() == Qt.Orientation.Horizontal:
+            style = self.style()
+            margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, self)
+            arrow = margin + style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, self)
+            kept = arrow if logical_index == self.sortIndicatorSection() else 0
+            size.setWidth(size.width() - max(size.height() + margin - kept, 0))
+        return size
+
+
 def table_view(model: Any, name: str, *, sortable: bool = True) -> QTableView:
     view = QTableView()
+    view.setHorizontalHeader(Header(Qt.Orientation.Horizontal, view))
     view.setModel(model)
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -66,74 +84,93 @@ def table_view(model: Any, name: str, *, sortable: bool = True) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
     view.horizontalHeader().setStretchLastSection(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setHighlightSections(False)
+    # columns are measured on their first 200 rows (Qt's default, 1,000, made fitting a page of the People table
+    # take 70 ms on the GUI thread: each cell is asked for its text through Python)
+    view.horizontalHeader().setResizeContentsPrecision(200)
     view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
     return view
 
 
+PADDING = 12  # px beside a column's widest value, room permitting
+
+
 def fit_columns(view: QTableView, widest: int = 320) -> None:
-    """Columns as wide as their contents (up to `widest`); a `stretch` column also takes the spare width, now
-    and whenever the table is resized."""
+    """Columns as wide as their contents (up to `widest`), all in view: when the table is narrower, the widest are
+    narrowed (never below their header, the cut text elided with its full text as the tooltip); a `stretch` column
+    takes any spare width. Fitted again whenever the table is resized."""
     view.resizeColumnsToContents()
     model = view.model()
     columns = getattr(model, "columns", ())
-    for c in range(model.columnCount()):
-        view.setColumnWidth(c, min(view.columnWidth(c) + 12, widest))
+    full = [view.columnWidth(c) + PADDING for c in range(model.columnCount())]
+    natural = [min(w, widest) for w in full]
     stretch = [c for c, column in enumerate(columns) if column.stretch]
-    if stretch:
-        view.resizeColumnToContents(stretch[0])  # the long text column gets more room (its full text is the tooltip)
-        view.setColumnWidth(stretch[0], min(view.columnWidth(stretch[0]) + 12, 640))
-    _fit_to_room(view)
-    if not stretch:
-        return
-    filler = view.findChild(_StretchFiller)
-    if filler is None:
-        filler = _StretchFiller(view)
-    filler.column, filler.natural = stretch[0], view.columnWidth(stretch[0])
-    filler.fill()
+    if stretch:  # the long text column gets more room (its full text is the tooltip)
+        natural[stretch[0]] = min(full[stretch[0]], 640)
+    fitter = view.findChild(_ColumnFitter)
+    if fitter is None:
+        fitter = _ColumnFitter(view)
+    fitter.natural, fitter.full, fitter.stretch = natural, full, stretch[0] if stretch else None
+    fitter.fit()
 
 
-def _fit_to_room(view: QTableView) -> None:
-    """If the columns are wider than the table, narrow the widest ones (never below their header) until every
-    column is in view: an elided long key (its full text is the tooltip) beats a column off to the right that the
-    analyst does not know is there."""
-    room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
-    count = view.model().columnCount()
-    widths = [view.columnWidth(c) for c in range(count)]
-    if room <= 0 or sum(widths) <= room:
-        return
-    header = view.horizontalHeader()
-    floors = [min(w, header.sectionSizeFromContents(c).width() + 8) for c, w in enumerate(widths)]
-    widths = [max(f, w - 8) for w, f in zip(widths, floors, strict=True)]  # first, less padding everywhere
-    # the largest cap such that the capped widths fit (each column kept at least at its floor)
-    low, high = 0, max(widths)
-    while low < high:
-        cap = (low + high + 1) // 2
-        if sum(max(f, min(w, cap)) for w, f in zip(widths, floors, strict=True)) <= room:
-            low = cap
-        else:
-            high = cap - 1
-    for c, (w, f) in enumerate(zip(widths, floors, strict=True)):
-        view.setColumnWidth(c, max(f, min(w, low)))
+def fitted_widths(natural: list[int], floors: list[int], room: int, stretch: int | None = None,
+                  full: list[int] | None = None) -> list[int]:
+    """Column widths that fit `room`: the natural widths if they fit (the `stretch` column taking what is left, or
+    else the columns cut to their natural width growing back towards their `full` width), else less padding
+    everywhere, then the widest capped (each column kept at least at its floor)."""
+    widths = list(natural)
+    if stretch is None and full is not None and room > sum(widths):
+        for c in sorted(range(len(widths)), key=lambda c: full[c] - widths[c]):  # the least cut first
+            widths[c] += max(min(full[c] - widths[c], room - sum(widths)), 0)
+    if room > 0 and sum(widths) > room:
+        floors = [min(f, w) for f, w in zip(floors, widths, strict=True)]
+        widths = [max(f, w - 8) for w, f in zip(widths, floors, strict=True)]
+        # the largest cap such that the capped widths fit
+        low, high = 0, max(widths)
+        while low < high:
+            cap = (low + high + 1) // 2
+            if sum(max(f, min(w, cap)) for w, f in zip(widths, floors, strict=True)) <= room:
+                low = cap
+            else:
+                high = cap - 1
+        widths = [max(f, min(w, low)) for w, f in zip(widths, floors, strict=True)]
+    if stretch is not None and room > 0:
+        widths[stretch] = max(widths[stretch], room - sum(w for c, w in enumerate(widths) if c != stretch))
+    return widths
 
 
-class _StretchFiller(QObject):
-    """Gives a table's spare width to its long text column whenever the table is resized."""
+class _ColumnFitter(QObject):
+    """Keeps a table's columns fitted to its width (fit_columns) as the table is resized."""
 
     def __init__(self, view: QTableView) -> None:
         super().__init__(view)
-        self.view, self.column, self.natural = view, 0, 0
+        self.view = view
+        self.natural: list[int] = []
+        self.full: list[int] | None = None  # content widths before the cap of fit_columns
+        self.stretch: int | None = None
+        self._width = -1
         view.viewport().installEventFilter(self)
+        view.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self.fit())  # the arrow moved
 
-    def fill(self) -> None:
+    def fit(self) -> None:
         view = self.view
-        # (less a scroll bar's width: one may appear once the rows arrive)
-        room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
-        others = sum(view.columnWidth(i) for i in range(view.model().columnCount()) if i != self.column)
-        view.setColumnWidth(self.column, max(self.natural, room - others))
+        count = view.model().columnCount()
+        if len(self.natural) != count:  # another model was set since the columns were measured
+            return
+        # (a scroll bar that appears once more rows arrive narrows the viewport, and the columns are fitted again)
+        room = self._width = view.viewport().width()
+        header = view.horizontalHeader()
+        # never cut a value as short as a date (dates, counts, person numbers), nor a column's title
+        short = view.fontMetrics().horizontalAdvance("0000-00-00") + 16
+        floors = [max(header.sectionSizeFromContents(c).width() + 2, min(self.natural[c] - PADDING + 4, short))
+                  for c in range(count)]
+        for c, width in enumerate(fitted_widths(self.natural, floors, room, self.stretch, self.full)):
+            view.setColumnWidth(c, width)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and self.column < self.view.model().columnCount():
-            self.fill()
+        if event.type() == QEvent.Type.Resize and watched.width() != self._width:  # type: ignore[attr-defined]
+            self.fit()  # (a column the analyst dragged wider stays so until the table's width changes)
         return False
 
 
@@ -423,9 +460,15 @@ class MatchingPage(Page):
         self.layout_.addWidget(self.state)
         self.last_run = note("")
         self.layout_.addWidget(self.last_run)
-        self.review_button = QPushButton("Re&view queue")  # gui/review.py: keyboard-only pair review
+        self.review_button = QPushButton("Re&view queue...")  # gui/review.py: keyboard-only pair review
+        self.review_button.setAccessibleName("Open the review queue")
         self.review_button.clicked.connect(self.open_review)
-        self.layout_.addWidget(self.review_button)
+        self.waiting = note("")
+        self.waiting.setAccessibleName("Pairs waiting for a reviewer")
+        row = QHBoxLayout()
+        row.addWidget(self.review_button)
+        row.addWidget(self.waiting, 1)
+        self.layout_.addLayout(row)
         self.layout_.addStretch(1)
 
     def refresh(self) -> None:
@@ -439,6 +482,22 @@ class MatchingPage(Page):
                 "<i>Coming in a later version.</i> Until then each imported record is its own person; the review "
                 "queue, with each pair's evidence field by field, will appear on this page."
             )
+        self._count_waiting()
+
+    def _count_waiting(self) -> None:
+        """How many pairs wait for a reviewer, counted on a worker (seconds with 100,000 pairs)."""
+        ws = self.workspace
+        if not ws.may("review"):
+            self.waiting.setText("")
+            return
+        self.waiting.setText("Counting the pairs that wait...")
+
+        def counted(left: int) -> None:
+            self.waiting.setText(("1 pair waits" if left == 1 else f"{left:,} pairs wait") + " for a reviewer." if left
+                                 else "No pair waits for a reviewer.")
+
+        self.window_.workers.run(lambda progress: ws.review_queue_left(), counted, title="Counting pairs",
+                                 parent=self)
 
     def run_linkage(self) -> None:
         ws = self.workspace

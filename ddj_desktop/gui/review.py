@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import html
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -142,7 +142,7 @@ class ReviewPanel(QWidget):
         self.workspace = workspace
         self.run_write = run_write or run_here
         self.run_read = run_read or run_here
-        self.items: list[Any] = []
+        self.items: Sequence[Any] = []
         self.index = 0
         self.answers: dict[str, str] = {}  # decided here, this session
         self.history: list[tuple[int, str]] = []  # (ticket, pair ID) in the order decided (undo pops)
@@ -277,7 +277,7 @@ class ReviewPanel(QWidget):
             return  # a later load() is under way
         self.loading = False
         self.busy.hide()
-        self.items, self.index, self.views = list(queue.items), 0, dict(first)
+        self.items, self.index, self.views = queue.items, 0, dict(first)  # (items made as they are shown)
         self.expected_wrong = queue.expected_wrong
         self.show_current()
         self.loaded.emit()
@@ -411,9 +411,11 @@ class ReviewPanel(QWidget):
 
     def _back_to(self, pair_id: str) -> None:
         self.views.pop(pair_id, None)
-        positions = [k for k, item in enumerate(self.items) if item.pair_id == pair_id]
-        if positions:
-            self.index = positions[0]
+        position = getattr(self.items, "position", None)
+        found = position(pair_id) if position is not None else next(
+            (k for k, item in enumerate(self.items) if item.pair_id == pair_id), None)
+        if found is not None:
+            self.index = found
         self.show_current()
 
     def _advance(self) -> None:

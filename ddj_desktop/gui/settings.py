@@ -16,7 +16,12 @@ DEFAULT_IDLE_MINUTES = 15
 
 
 def settings() -> QSettings:
-    return QSettings(ORGANIZATION, APPLICATION)
+    """The application's settings, in QSettings' default format: the platform's own (the registry on Windows, a
+    .conf file on Linux) unless a test or bench made it an ini file under a folder of its own.
+
+    (`QSettings(organization, application)` always takes the platform's format, so the tests' and benches' own
+    settings folder was ignored and they wrote the user's real settings: the last store, the idle lock.)"""
+    return QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
 
 def last_store() -> Path | None:

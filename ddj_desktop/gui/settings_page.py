@@ -143,7 +143,10 @@ class SettingsPage(Page):
         form.addRow("File:", self.store)
         self.passphrase_button = QPushButton("Change the store pass&phrase...")
         self.passphrase_button.clicked.connect(self.change_passphrase)
-        form.addRow("", _row(self.passphrase_button))
+        self.backup_button = QPushButton("&Back up the store...")
+        self.backup_button.setToolTip("Write an encrypted copy of the store (same passphrase), for example to a USB drive")
+        self.backup_button.clicked.connect(self.backup)
+        form.addRow("", _row(self.passphrase_button, self.backup_button))
         self.passphrase_note = note("")
         form.addRow(self.passphrase_note)
         column.addWidget(store)
@@ -163,7 +166,19 @@ class SettingsPage(Page):
         self.reset_button = QPushButton("&Reset password...")
         self.reset_button.setAccessibleName("Reset the password of the selected user")
         self.reset_button.clicked.connect(self.reset_password)
-        box.addLayout(_row(self.add_button, self.reset_button))
+        # someone changes jobs or leaves: another role, or no more signing in (their name stays in the audit log)
+        self.role = QComboBox()
+        self.role.setAccessibleName("Role of the selected user")
+        for role, text in ROLE_TEXT.items():
+            self.role.addItem(role, role)
+            self.role.setItemData(self.role.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.role_button = QPushButton("Set r&ole")
+        self.role_button.setAccessibleName("Give the selected user the chosen role")
+        self.role_button.clicked.connect(self.set_role)
+        self.active_button = QPushButton("Deac&tivate")
+        self.active_button.setAccessibleName("Deactivate or reactivate the selected user")
+        self.active_button.clicked.connect(self.toggle_active)
+        box.addLayout(_row(self.add_button, self.reset_button, self.role, self.role_button, self.active_button))
         column.addWidget(people)
 
         # -- data-sharing agreements
@@ -231,14 +246,15 @@ class SettingsPage(Page):
                           + ("" if me.has_password else " No password of your own yet."))
         admin = ws.may("manage_users")
         self.passphrase_button.setEnabled(ws.may("change_passphrase"))
+        self.backup_button.setEnabled(ws.may("backup"))
         self.passphrase_note.setText(
             "Change it when someone who knew it leaves. Everyone who uses this store then needs the new one."
             if ws.may("change_passphrase") else
             f"Only an admin can change the store passphrase; you are signed in as {me.role}."
         )  # fmt: skip
         self.users_view.setVisible(admin)
-        self.add_button.setVisible(admin)
-        self.reset_button.setVisible(admin)
+        for control in (self.add_button, self.reset_button, self.role, self.role_button, self.active_button):
+            control.setVisible(admin)
         if admin:
             rows: list[UserInfo] = ws.users()
             self.users.set_rows(rows)
@@ -310,6 +326,41 @@ class SettingsPage(Page):
         self.reset_button.setEnabled(selected is not None and selected.name != self.workspace.user_name)
         self.reset_button.setToolTip("Your own password: Change my password, above." if selected is not None
                                      and selected.name == self.workspace.user_name else "")
+        for control in (self.role, self.role_button, self.active_button):
+            control.setEnabled(selected is not None)
+        if selected is not None:
+            self.role.setCurrentIndex(max(self.role.findData(selected.role), 0))
+            self.active_button.setText("Reac&tivate" if not selected.active else "Deac&tivate")
+
+    def set_role(self) -> None:
+        """Give the selected user the role chosen beside the button."""
+        user, role = self.selected_user(), self.role.currentData()
+        if user is None or role == user.role:
+            return
+        self._change_user(user.name, f"{user.name} is now {role}.", role=role)
+
+    def toggle_active(self) -> None:
+        """Deactivate the selected user (asked first: they can no longer sign in), or reactivate them."""
+        user = self.selected_user()
+        if user is None:
+            return
+        if user.active and not messages().confirm(
+                self, "Deactivate user", f"Deactivate {user.name}? They can no longer sign in; their name stays in "
+                "the audit log. When someone leaves, also change the store passphrase."):
+            return
+        self._change_user(user.name, f"{user.name} is {'inactive' if user.active else 'active again'}.",
+                          active=not user.active)
+
+    def _change_user(self, name: str, done: str, **change: object) -> None:
+        try:
+            self.workspace.change_user(name, **change)  # type: ignore[arg-type]
+        except DdjError as err:
+            messages().error(self, err)
+            return
+        self._changed(done)
+        rows = [u.name for u in self.users.rows]
+        if name in rows:
+            self.users_view.selectRow(rows.index(name))
 
     # -- doing -----------------------------------------------------------------------------------------------
     def add_user(self) -> AddUserDialog:
@@ -338,6 +389,32 @@ class SettingsPage(Page):
         dialog = ChangePassphraseDialog(self.window_, self)
         dialog.open()
         return dialog
+
+    def backup(self) -> None:
+        """Ask where, then write an encrypted, checked copy of the store there on a worker (as `ddj-desktop
+        backup` does)."""
+        import datetime as dt
+
+        ws = self.workspace
+        suggested = f"{ws.path.stem}-backup-{dt.date.today().isoformat()}{ws.path.suffix}"
+        path = messages().save_file(self, "Back up the store", suggested, "DDJ stores (*.ddj);;All files (*)")
+        if path is None:
+            return
+        self.backup_button.setEnabled(False)
+
+        def done(written: object) -> None:
+            self.backup_button.setEnabled(True)
+            self._changed(f"Backup written and checked: {written}. It opens with the store's passphrase.")
+
+        def failed(err: BaseException) -> None:
+            self.backup_button.setEnabled(True)
+            from ddj_desktop.gui.workers import report_error
+
+            report_error(err, self)
+
+        job = self.window_.workers.run(lambda progress: ws.backup(path), done, title="Backing up the store",
+                                       writes=True, failed=failed, parent=self)  # (audited: a write)
+        self.window_.progress_panel.follow(job)
 
     def add_agreement(self) -> AddAgreementDialog:
         dialog = AddAgreementDialog(self.workspace, self)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QTextCursor
+from PySide6.QtGui import QFontDatabase, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -47,7 +48,7 @@ FIXED_BEFORE = (
 FIXED_AFTER = (
     Column("First", lambda p: p.first_event.isoformat() if p.first_event else ""),
     Column("Latest", lambda p: p.last_event.isoformat() if p.last_event else ""),
-    Column("Why on the list", lambda p: p.why(), stretch=True),
+    Column("Reasons", lambda p: p.why(), stretch=True),
 )
 CHECK_DELAY_MS = 350  # typing pauses this long before the rule is checked and the list counted
 GRAY = "color: palette(dark);"
@@ -57,10 +58,21 @@ def _value(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def measure_title(measure: str) -> str:
+    """A measure's column title, on two lines when it has two words or more ("detox or\npiip"): its column then
+    needs the width of its numbers, not of its name, and a list of five measures fits beside the reasons."""
+    words = measure.replace("_", " ").split()
+    if len(words) < 2 or len(measure) <= 8:
+        return " ".join(words)
+    # the break that makes the longer line shortest
+    cut = min(range(1, len(words)), key=lambda k: max(len(" ".join(words[:k])), len(" ".join(words[k:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
+
+
 def list_columns(measures: list[str]) -> tuple[Column, ...]:
     """The table's columns for a list whose rule has `measures`."""
     per_measure = tuple(
-        Column(m.replace("_", " "), lambda p, m=m: _value(p.values.get(m)), align_right=True) for m in measures
+        Column(measure_title(m), lambda p, m=m: _value(p.values.get(m)), align_right=True) for m in measures
     )
     return (*FIXED_BEFORE, *per_measure, *FIXED_AFTER)
 
@@ -69,7 +81,7 @@ def comparison_columns(measures: list[str]) -> tuple[Column, ...]:
     """The comparison table's columns: the change, the person, both ranks and the measures (now, or before for
     someone who dropped off)."""
     per_measure = tuple(
-        Column(m.replace("_", " "), lambda c, m=m: _value((c.values_now or c.values_before).get(m)), align_right=True)
+        Column(measure_title(m), lambda c, m=m: _value((c.values_now or c.values_before).get(m)), align_right=True)
         for m in measures
     )
     return (
@@ -424,11 +436,11 @@ class UtilizersPage(Page):
         self.save_rule_button.clicked.connect(self.save_rule)
         self.reset_button = QPushButton("Back to the &template")
         self.reset_button.clicked.connect(lambda: self._rule_chosen(self.rule.currentIndex()))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_rule_button)
-        buttons.addWidget(self.open_rule_button)
-        buttons.addWidget(self.reset_button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two rows: in one, the buttons would keep the list from the width it needs
+        buttons.addWidget(self.save_rule_button, 0, 0)
+        buttons.addWidget(self.open_rule_button, 0, 1)
+        buttons.addWidget(self.reset_button, 1, 0)
+        buttons.setColumnStretch(2, 1)
         for label in (self.size, self.problems):  # wrapped text must not set the editor's width
             label.setMinimumWidth(220)
         left = QWidget()
@@ -464,6 +476,17 @@ class UtilizersPage(Page):
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self.check_rule)
+        self._split = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._split:  # once laid out at its real width: the list, what most visits are for, gets the larger part
+            self._split = True
+            QTimer.singleShot(0, self._split_for_the_list)
+
+    def _split_for_the_list(self) -> None:
+        width = self.splitter.width()
+        self.splitter.setSizes([width * 32 // 100, width * 68 // 100])  # (the rule editor keeps its minimum width)
 
     def _list_tab(self) -> QWidget:
         tab = QWidget()
@@ -476,10 +499,23 @@ class UtilizersPage(Page):
         self.view.doubleClicked.connect(self._open_person)
         self.view.activated.connect(self._open_person)
         box.addWidget(self.view, 1)
+        # the reasons of the person picked, in full: the table's column has room for their start only
+        self.reasons = note("")
+        self.reasons.setAccessibleName("Why the selected person is on the list")
+        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.reasons)
         hint = note("Double-click a person (or press Enter) to see all their records on the People page.")
         hint.setStyleSheet(GRAY)
         box.addWidget(hint)
         return tab
+
+    def _person_picked(self) -> None:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        if not rows:
+            self.reasons.setText("Select a person to see in full why they are on the list.")
+            return
+        person = self.people.row_at(rows[0].row())
+        self.reasons.setText(f"<b>{person_label(person.person_id)}</b> is on the list: {html.escape(person.why())}")
 
     def _comparison_tab(self) -> QWidget:
         tab = QWidget()
@@ -543,8 +579,6 @@ class UtilizersPage(Page):
             latest = self.workspace.latest_event_date() or dt.date.today()
             self.as_of.setDate(QDate(latest.year, latest.month, latest.day))
             self._rule_chosen(0)
-            # once laid out: the list, what most visits are for, gets the larger part
-            QTimer.singleShot(0, lambda: self.splitter.setSizes([36, 64]))
         self._fill_compare_with()
 
     def _rule_chosen(self, index: int) -> None:
@@ -689,9 +723,11 @@ class UtilizersPage(Page):
         self.result = result
         self.people = ListTableModel(list_columns(list(result.columns)))
         self.view.setModel(self.people)
+        self.view.selectionModel().selectionChanged.connect(self._person_picked)
         self.people.set_rows(result.people)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         fit_columns(self.view, 160)
+        self._person_picked()
         warnings = "".join(f"<br><span style='color:#8a5a00'>{html.escape(w)}</span>" for w in result.warnings)
         kept = " Kept for next month's comparison." if result.run_id is not None else ""
         self.summary.setText(

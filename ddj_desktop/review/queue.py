@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from sqlalchemy import func, literal_column, select
@@ -50,9 +50,59 @@ class QueueItem:
         }  # fmt: skip
 
 
+class QueueItems(Sequence[QueueItem]):
+    """The queue's items in order, each made when it is asked for.
+
+    Kept as columns (pair IDs and record keys as lists of strings, the numbers as numpy arrays) rather than 100,000
+    QueueItems: a string is not tracked by the garbage collector and an array is one object, so a loaded queue adds
+    next to nothing to the collector's passes. Those passes hold Python's lock, so a pass over 100,000 new items
+    froze the window ~220 ms right after the worker handed the queue over (bench/review_latency.py).
+    """
+
+    def __init__(self, pair_ids: list[str], probability: np.ndarray, a_source: list[str], a_key: list[str],
+                 b_source: list[str], b_key: list[str], person_a: np.ndarray, person_b: np.ndarray,
+                 records: np.ndarray, changes_list: np.ndarray, unsure: np.ndarray) -> None:
+        self.pair_ids = pair_ids
+        self.probability = probability
+        self._a_source, self._a_key, self._b_source, self._b_key = a_source, a_key, b_source, b_key
+        self._person_a, self._person_b = person_a, person_b  # -1: the record has no person yet
+        self._records, self._changes_list, self._unsure = records, changes_list, unsure
+
+    def __len__(self) -> int:
+        return len(self.pair_ids)
+
+    @overload
+    def __getitem__(self, k: int) -> QueueItem: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[QueueItem]: ...
+
+    def __getitem__(self, k: int | slice) -> QueueItem | list[QueueItem]:
+        if isinstance(k, slice):
+            return [self._item(i) for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        return self._item(k)
+
+    def _item(self, k: int) -> QueueItem:
+        pa, pb = int(self._person_a[k]), int(self._person_b[k])
+        return QueueItem(self.pair_ids[k], float(self.probability[k]), (self._a_source[k], self._a_key[k]),
+                         (self._b_source[k], self._b_key[k]), None if pa < 0 else pa, None if pb < 0 else pb,
+                         int(self._records[k]), bool(self._changes_list[k]), bool(self._unsure[k]))
+
+    def position(self, pair_id: str) -> int | None:
+        """Where the pair with `pair_id` stands in the queue (None: not in it)."""
+        try:
+            return self.pair_ids.index(pair_id)
+        except ValueError:
+            return None
+
+
 @dataclass
 class ReviewQueue:
-    items: list[QueueItem]
+    items: Sequence[QueueItem]
     decided: int  # pairs with a same / different decision in force
     list_rule: str | None = None  # the frequent-utilizer rule used to find list-changing pairs
     withheld: int = 0  # pairs left out because a record of them is 42 CFR Part 2 and the role may not see it
@@ -65,6 +115,8 @@ class ReviewQueue:
     def expected_wrong(self) -> float:
         """Expected wrong links left if review stops now: every pair left stays apart, so each is a missed match
         with its own probability."""
+        if isinstance(self.items, QueueItems):
+            return float(self.items.probability.sum())
         return float(sum(item.probability for item in self.items))
 
 
@@ -138,11 +190,15 @@ def _build_queue(
     ids = np.array([r[0] for r in kept], dtype=np.str_)
     # unsure last, then those changing the list, the most records, the most uncertain, by pair ID (last key first)
     order = np.lexsort((ids, closeness, -records, ~flags, unsure)) if kept else np.zeros(0, dtype=np.int64)
-    flag_list, records_list, unsure_list = flags.tolist(), records.tolist(), unsure.tolist()
-    items = []
-    for k in order.tolist():
-        pid, probability, a, b, pa, pb = kept[k]
-        items.append(QueueItem(pid, probability, a, b, pa, pb, records_list[k], flag_list[k], unsure_list[k]))
+    at = order.tolist()
+    probability = np.array([r[1] for r in kept], dtype=np.float64)[order]
+    person = np.array([[-1 if r[4] is None else r[4], -1 if r[5] is None else r[5]] for r in kept],
+                      dtype=np.int64).reshape(-1, 2)[order]
+    items = QueueItems(
+        [kept[k][0] for k in at], probability, [kept[k][2][0] for k in at], [kept[k][2][1] for k in at],
+        [kept[k][3][0] for k in at], [kept[k][3][1] for k in at], person[:, 0], person[:, 1], records[order],
+        flags[order], unsure[order],
+    )  # fmt: skip
     return ReviewQueue(items, len(bound), withheld=withheld)
 
 

@@ -128,3 +128,12 @@ def test_the_first_dialog_does_not_wait_for_the_stores_modules() -> None:
              "print(sorted(m for m in ('sqlalchemy', 'numpy', 'rapidfuzz', 'ddj_desktop.workspace') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_tests_keep_their_settings_in_their_own_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ddj_desktop.gui import settings
+
+    settings.set_idle_minutes(7)
+    where = Path(settings.settings().fileName())
+    assert tmp_path in where.parents, f"settings written to {where}, not the test's own folder"
+    assert settings.idle_minutes() == 7

@@ -213,3 +213,14 @@ def test_answer_buttons_answer_and_leave_the_keys_working(qtbot, county):
         assert {pid: row.decision for pid, row in in_force(session).items()} == {items[0].pair_id: "different"}
     unlinked = [label.text() for label in (panel.linked_a, panel.linked_b)]
     assert all("Already linked" in text or "not linked to any other record yet" in text for text in unlinked)
+
+
+def test_matching_page_says_how_many_pairs_wait(qtbot, county):
+    from tests.gui.windows import make_window
+
+    window = make_window(qtbot, county, size=(1280, 800))
+    page = window.show_page("Matching")
+    left = county.review_queue_left()
+    assert left > 0
+    qtbot.waitUntil(lambda: f"{left:,} pairs wait for a reviewer" in page.waiting.text(), timeout=20_000)
+    assert page.review_button.width() < page.width() / 2  # a button, not a bar across the page

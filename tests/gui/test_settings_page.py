@@ -176,3 +176,41 @@ def test_every_page_opens_for_every_role(qtbot, jail_workspace: Workspace, store
         window.close()
     finally:
         ws.close()
+
+
+def test_an_admin_backs_up_the_store_from_settings(qtbot, jail_workspace: Workspace, shown, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(qtbot, jail_workspace, size=(1280, 800))
+    page = window.show_page("Settings")
+    assert page.backup_button.isEnabled()
+    shown.file_to_save = tmp_path / "usb" / "county-backup.ddj"
+    shown.file_to_save.parent.mkdir()
+    qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Backup written" in window.message.text(), timeout=30_000)
+    assert not shown.errors
+    with Workspace.open(shown.file_to_save, PASSPHRASE) as copy:  # the same passphrase opens it
+        assert copy.count_records() == jail_workspace.count_records() > 0
+
+
+def test_an_admin_changes_a_users_role_then_deactivates_them(qtbot, workspace: Workspace, shown) -> None:  # type: ignore[no-untyped-def]
+    workspace.set_password("ana password 1")
+    workspace.add_user("rosa", "analyst", "rosa password")
+    window = make_window(qtbot, workspace, size=(1280, 800))
+    page = window.show_page("Settings")
+    page.users_view.selectRow(next(r for r in range(page.users.rowCount()) if page.users.row_at(r).name == "rosa"))
+    assert page.role.currentText() == "analyst" and page.active_button.text() == "Deac&tivate"
+    page.role.setCurrentIndex(page.role.findData("reviewer"))
+    qtbot.mouseClick(page.role_button, Qt.MouseButton.LeftButton)
+    assert "rosa is now reviewer." in window.message.text()
+    qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)
+    assert shown.questions and "Deactivate rosa?" in shown.questions[0]
+    rosa = next(u for u in workspace.users() if u.name == "rosa")
+    assert (rosa.role, rosa.active) == ("reviewer", False)
+    assert page.active_button.text() == "Reac&tivate", "the same row stays selected"
+    with pytest.raises(AuthenticationFailed):
+        Workspace.open(workspace.path, PASSPHRASE, user="rosa", password="rosa password").close()
+    # the last active admin cannot be made something else: said, and nothing changes
+    page.users_view.selectRow(next(r for r in range(page.users.rowCount()) if page.users.row_at(r).name == "ana"))
+    page.role.setCurrentIndex(page.role.findData("viewer"))
+    qtbot.mouseClick(page.role_button, Qt.MouseButton.LeftButton)
+    assert shown.errors and "without an active admin" in shown.errors[-1].message
+    assert next(u for u in workspace.users() if u.name == "ana").role == "admin"

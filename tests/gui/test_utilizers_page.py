@@ -187,3 +187,29 @@ def test_comparison_shows_who_is_new_and_who_dropped(qtbot, county: Workspace, s
     page._open_changed_person(page.changes.index(0, 0))
     assert page.window_.current_page().title == "People"
     assert not shown.errors
+
+
+def test_the_list_fits_the_window_at_1280_by_800_without_scrolling_sideways(qtbot, county: Workspace) -> None:
+    window = MainWindow(county)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    page = window.show_page("Frequent utilizers")
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=20_000)
+    page.make_list()
+    qtbot.waitUntil(lambda: page.result is not None and page.people.rowCount() > 0, timeout=30_000)
+    qtbot.wait(50)  # the splitter and the table laid out
+    view, header = page.view, page.view.horizontalHeader()
+    columns = range(page.people.columnCount())
+    assert page.people.columnCount() >= 8  # rank, person, three measures or more, first, latest, why
+    assert sum(view.columnWidth(c) for c in columns) <= view.viewport().width(), "the list scrolls sideways"
+    assert not view.horizontalScrollBar().isVisible()
+    for c in columns:  # every header readable in full
+        assert view.columnWidth(c) >= header.sectionSizeFromContents(c).width(), page.people.headerData(
+            c, Qt.Orientation.Horizontal)
+    for c in range(page.people.columnCount() - 1):  # numbers and dates in full; only the reasons are cut
+        assert view.columnWidth(c) >= view.sizeHintForColumn(c), page.people.headerData(c, Qt.Orientation.Horizontal)
+    # the reasons, cut in the table, are there in full for the person picked
+    view.selectRow(0)
+    first = page.result.people[0]
+    assert first.why() and first.why() in page.reasons.text()

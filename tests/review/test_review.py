@@ -246,3 +246,20 @@ def test_decisions_hold_after_a_new_import_and_re_link(tmp_path):
         assert same.pair_id not in ids and apart.pair_id not in ids, "a decided pair is never asked again"
     finally:
         ws.close()
+
+
+def test_queue_items_read_as_a_list_and_find_a_pair_by_id(ws: Workspace) -> None:
+    queue = ws.review_queue()
+    items = list(queue.items)
+    assert len(items) == queue.left > 3
+    assert queue.items[1:3] == items[1:3] and queue.items[-1] == items[-1]
+    assert len({item.pair_id for item in items}) == len(items)
+    assert queue.expected_wrong == pytest.approx(sum(item.probability for item in items))
+    with ws.store.reading() as session:
+        persons = dict(session.execute(select(Record.id, Record.person_id)).all())
+    assert all(isinstance(item.person_a, int | None) and item.records >= 2 for item in items)
+    assert {item.person_a for item in items} <= set(persons.values()) | {None}
+    last = items[-1]
+    assert queue.items.position(last.pair_id) == len(items) - 1  # type: ignore[attr-defined]
+    assert queue.items.position("no such pair") is None  # type: ignore[attr-defined]
+    assert json.loads(json.dumps([item.to_json() for item in queue.items]))[0]["pair_id"] == items[0].pair_id
