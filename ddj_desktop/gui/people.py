@@ -163,7 +163,7 @@ class PeoplePage(Page):
         person_layout.setContentsMargins(0, 6, 0, 0)
         title_row = QHBoxLayout()
         title_row.addWidget(self.person_title, 1)
-        self.consent_button = QPushButton("Record a signed &ROI...")
+        self.consent_button = QPushButton("Record a si&gned ROI...")
         self.consent_button.setToolTip("Record a release of information this person signed (Forms & consents)")
         self.consent_button.setEnabled(False)
         self.consent_button.clicked.connect(self._record_consent)

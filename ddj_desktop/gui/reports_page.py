@@ -97,7 +97,7 @@ class ReportsPage(Page):
         self.open_button.hide()
         self.open_button.clicked.connect(self._open)
         row = QHBoxLayout()
-        for text, widget in (("&From:", self.period_from), ("&To:", self.period_to), ("&Rule:", self.rule)):
+        for text, widget in (("&From:", self.period_from), ("T&o:", self.period_to), ("&Rule:", self.rule)):
             label = QLabel(text)
             label.setBuddy(widget)
             row.addWidget(label)

@@ -141,7 +141,7 @@ class SettingsPage(Page):
         self.store.setWordWrap(True)
         self.store.setAccessibleName("Store file")
         form.addRow("File:", self.store)
-        self.passphrase_button = QPushButton("Change the store pass&phrase...")
+        self.passphrase_button = QPushButton("C&hange the store passphrase...")
         self.passphrase_button.clicked.connect(self.change_passphrase)
         self.backup_button = QPushButton("&Back up the store...")
         self.backup_button.setToolTip("Write an encrypted copy of the store (same passphrase), for example to a USB drive")

@@ -434,7 +434,7 @@ class UtilizersPage(Page):
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.save_rule_button = QPushButton("&Save rule as...")
         self.save_rule_button.clicked.connect(self.save_rule)
-        self.reset_button = QPushButton("Back to the &template")
+        self.reset_button = QPushButton("Back to the tem&plate")
         self.reset_button.clicked.connect(lambda: self._rule_chosen(self.rule.currentIndex()))
         buttons = QGridLayout()  # two rows: in one, the buttons would keep the list from the width it needs
         buttons.addWidget(self.save_rule_button, 0, 0)
@@ -454,7 +454,7 @@ class UtilizersPage(Page):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("List and comparison")
         self.tabs.addTab(self._list_tab(), "The &list")
-        self.tabs.addTab(self._comparison_tab(), "Compared with an &earlier list")
+        self.tabs.addTab(self._comparison_tab(), "Compared &with an earlier list")
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)

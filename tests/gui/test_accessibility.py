@@ -4,6 +4,8 @@ buddy of), and Tab reaches it."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
@@ -13,9 +15,11 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QScrollBar,
+    QTabWidget,
     QTextEdit,
     QWidget,
     QWizard,
@@ -55,6 +59,18 @@ def controls(page: QWidget) -> list[QWidget]:
             continue  # the line edit inside a combo box or spin box: the box carries the name
         found.append(widget)
     return found
+
+
+def mnemonics(page: QWidget) -> dict[str, list[str]]:
+    """The Alt+letter keys the page's buttons, labels and tabs offer, each with the texts that offer it."""
+    texts = [w.text() for kind in (QAbstractButton, QLabel) for w in page.findChildren(kind) if w.isVisibleTo(page)]
+    texts += [tabs.tabText(i) for tabs in page.findChildren(QTabWidget) if tabs.isVisibleTo(page)
+              for i in range(tabs.count())]
+    keys: dict[str, list[str]] = {}
+    for text in texts:
+        if (found := re.search(r"&([^&\s])", text.replace("&&", ""))) and "<" not in text:
+            keys.setdefault(found[1].lower(), []).append(text)
+    return keys
 
 
 def describe(widget: QWidget) -> str:
@@ -116,9 +132,11 @@ def test_every_control_on_every_page_has_a_name_and_tab_reaches_it(qtbot, jail_w
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     nameless: list[str] = []
     unreachable: list[str] = []
+    clashes: list[str] = []
     for title in PAGE_ORDER:
         page = window.show_page(title)
         qtbot.waitUntil(lambda: not window.workers.busy(), timeout=30_000)
+        clashes += [f"{title}: Alt+{key.upper()} for {texts}" for key, texts in mnemonics(page).items() if len(texts) > 1]
         found = controls(page)
         assert found, f"no control found on {title}: the walk is broken"
         nameless += [f"{title}: {describe(w)}" for w in found if not spoken_name(w)]
@@ -136,6 +154,7 @@ def test_every_control_on_every_page_has_a_name_and_tab_reaches_it(qtbot, jail_w
                         and w not in met and w.focusProxy() not in met]
     assert not nameless, "controls a screen reader cannot name:\n" + "\n".join(nameless)
     assert not unreachable, "controls Tab never reaches:\n" + "\n".join(unreachable)
+    assert not clashes, "one Alt+letter for two controls on a page:\n" + "\n".join(clashes)
 
 
 def test_every_step_of_the_import_wizard(qtbot, workspace: Workspace, samples, shown) -> None:  # type: ignore[no-untyped-def]
