@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     samples = data_dir("sample_workbooks")
     fresh = Workspace.create(Path(scratch.name) / "fresh.ddj", demo.DEMO_PASSPHRASE)
     wizard = ImportWizard(fresh, window.workers, window)
-    wizard.resize(1100, 760)
+    wizard.resize(1200, 720)
     wizard.show()
     settle(app)
     save(wizard, out, "19-wizard-empty")

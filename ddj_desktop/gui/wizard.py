@@ -556,19 +556,32 @@ class MappingPage(QWizardPage):
 
 
 # -- 4. preview ----------------------------------------------------------------------------------------------
+RACE_WORDS = {  # the stored codes (HMIS-based) in the words a reader expects, short enough for a table cell
+    "am_ind_ak_native": "Am. Indian/AK Native", "asian": "Asian", "black_af_american": "Black",
+    "native_hi_pacific": "NH/Pacific Islander", "white": "White", "hispanic_latinaeo": "Hispanic/Latino",
+    "mid_east_n_african": "Mid. East/N. African", "multiple": "Multiple", "other": "Other",
+}  # fmt: skip
+
+
+def _moment(text: str | None) -> str:
+    """An event's stored time as a reader writes it: '2021-07-03 21:14', or the day alone at midnight."""
+    shown = (text or "")[:16].replace("T", " ")
+    return shown.removesuffix(" 00:00")
+
+
 RECORD_PREVIEW = (
     Column("Row", lambda r: r.get("_row"), align_right=True),
     Column("Key", lambda r: r.get("source_key")),
     Column("Last name", lambda r: r.get("last_name")),
     Column("First name", lambda r: r.get("first_name")),
     Column("Middle", lambda r: r.get("middle_name")),
-    Column("Date of birth", lambda r: r.get("dob")),
+    Column("Born", lambda r: r.get("dob")),
     Column("SSN", lambda r: f"***-**-{r['ssn_last4']}" if r.get("ssn_last4") else ""),
     Column("Sex", lambda r: r.get("sex")),
-    Column("Race", lambda r: r.get("race")),
+    Column("Race", lambda r: RACE_WORDS.get(r.get("race") or "", r.get("race"))),
     Column("Event", lambda r: r.get("event_type")),
-    Column("Start", lambda r: (r.get("event_start") or "")[:16].replace("T", " ")),
-    Column("End", lambda r: (r.get("event_end") or "")[:16].replace("T", " ")),
+    Column("Start", lambda r: _moment(r.get("event_start"))),
+    Column("End", lambda r: _moment(r.get("event_end"))),
 )
 PROBLEM_PREVIEW = (Column("Row", lambda p: p.row_number, align_right=True), Column("Reason", lambda p: p.reason, stretch=True))
 
@@ -768,7 +781,7 @@ class ImportWizard(QWizard):
         self.import_page = ImportPage(self)
         for page in (self.files_page, self.table_page, self.mapping_page, self.preview_page, self.import_page):
             self.addPage(page)
-        self.resize(1000, 700)
+        self.resize(1200, 720)  # fits a 1366x768 laptop screen; the preview shows its 12 columns whole
         self.finished.connect(lambda _: self._scratch.cleanup())
 
     def write_profile(self, profile: mapping.MappingProfile) -> Path:

@@ -3,6 +3,7 @@ field changed by its drop-down, saved as a profile), the preview, the import, th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +12,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QWizard
 
 from ddj_desktop.gui import settings
-from ddj_desktop.gui.wizard import ImportWizard, guess_source
+from ddj_desktop.gui.wizard import RACE_WORDS, ImportWizard, guess_source
 from ddj_desktop.gui.workers import Workers
 from ddj_desktop.importing import mapping
 from ddj_desktop.workspace import Workspace
@@ -77,6 +78,16 @@ def test_import_a_jail_export_end_to_end(qtbot, workspace: Workspace, samples: P
     assert f"{len(prepared.records):,} to import" in preview.summary.text()
     assert preview.tabs.tabText(1) == f"Rows to reject ({rejected:,})"
     assert workspace.counts()["records"] == 0  # nothing written yet
+    # what the analyst reads: races in words, times to the minute, every column whole at the wizard's own size
+    column = {c.title: i for i, c in enumerate(preview.records.columns)}
+    cells = [[preview.records.index(r, c).data() for c in range(len(column))] for r in range(preview.records.rowCount())]
+    assert {row[column["Race"]] for row in cells} - {None, ""} <= set(RACE_WORDS.values())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[0][column["Start"]])
+    view = preview.record_view
+    assert view.horizontalScrollBar().maximum() == 0
+    for c, title in ((column["Start"], "Start"), (column["End"], "End"), (column["Last name"], "Last name")):
+        widest = max(view.fontMetrics().horizontalAdvance(str(row[c] or "")) for row in cells)
+        assert view.columnWidth(c) >= widest, f"{title} is cut"
     next_page(qtbot, wizard)  # Import (the commit button)
 
     done = wizard.import_page
