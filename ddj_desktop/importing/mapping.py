@@ -27,6 +27,7 @@ from typing import Any
 from ddj_desktop.errors import MappingError
 from ddj_desktop.importing.model import Cell, Table, TableRow
 from ddj_desktop.importing.normalize.dates import time_of_day
+from ddj_desktop.importing.normalize.quality import missing_reason
 
 CANONICAL_FIELDS: tuple[str, ...] = (
     "source_key", "agency_person_id", "first_name", "middle_name", "last_name", "name_suffix", "full_name",
@@ -763,11 +764,9 @@ def _looks_like_last_comma_first(value: Cell) -> bool:
 
 def _without_not_values(values: Sequence[Cell]) -> list[Cell]:
     """`values` without NEMSIS NOT values and pertinent negatives (7701003 Not Recorded, 8801019 Refused), which
-    stand in any element's column and say nothing about what the column holds."""
-    return [v for v in values if not _NOT_VALUE.fullmatch(str(v).strip())]
-
-
-_NOT_VALUE = re.compile(r"7701\d{3}|8801\d{3}")
+    stand in any element's column and say nothing about what the column holds. (Only a 7-digit code counts, as
+    the date parser reads them: an 8 or a 99 may be the column's own value.)"""
+    return [v for v in values if not ((t := str(v).strip()).isdigit() and len(t) == 7 and missing_reason(t))]
 
 
 def _classify_dates(evidence: DateEvidence) -> ContentGuess:

@@ -583,6 +583,8 @@ class _ObjectBuilder:
         self.own_cell = {a: cells for _, cells, a in self.slots}
         self.flag_of = {a: v for _, a, v in self.flags}
         self.charge_levels, self.charge_codes = self._charge_levels(bound, by_index)
+        # Attributes written in the shared words instead of as sent: yes/no ones, and charge_level.
+        self.in_words = {**self.yes_no, **({"charge_level": self.charge_levels} if self.charge_levels is not None else {})}
         # The original of every cell a DDJ field came from, beside its normalized form.
         self.raw = [(_JsonColumn(header[i]), by_index[i]) for i in dict.fromkeys(bound.field_index.values())]
 
@@ -608,12 +610,9 @@ class _ObjectBuilder:
         raw = _json_objects([encoder.pieces(_take(cells, run)) for encoder, cells in self.raw], count)
         pieces = []
         for encoder, cells, a in self.slots:
-            if a in self.yes_no:
-                normalized = self.yes_no[a]
+            if a in self.in_words:
+                normalized = self.in_words[a]
                 pieces.append([encoder.piece(normalized[i]) if not _blank(cells[i]) else "" for i in run])
-            elif a == "charge_level" and self.charge_levels is not None:
-                levels = self.charge_levels
-                pieces.append([encoder.piece(levels[i]) if not _blank(cells[i]) else "" for i in run])
             else:
                 pieces.append(encoder.pieces(_take(cells, run)))
         for encoder, a, flags in self.flags:

@@ -157,24 +157,29 @@ def _proven_on_rolled_back_copy(path: Path, passphrase: str) -> int | None:
     A command killed mid-write can leave the file as it lies unreadable even under the right passphrase: pages
     written before their commit that do not agree with the rest ("database disk image is malformed"). Only its
     journal makes it whole again, and rolling the journal back on the store itself would happen under any key.
-    So a copy of both (encrypted pages, beside the store, removed at once) is rolled back and read instead.
+    So a copy of both (encrypted pages, beside the store, removed at once) is rolled back and read instead, at
+    the page size the journal's own (unencrypted) header states.
     """
+    journal = path.with_name(path.name + "-journal")
+    try:
+        with journal.open("rb") as f:
+            page_size = int.from_bytes(f.read(28)[24:28], "big")  # SQLite's journal header: page size at 24
+    except OSError:
+        return None
+    if page_size not in PAGE_SIZES:
+        return None
     scratch = Path(tempfile.mkdtemp(prefix=".ddj-unlock-", dir=path.parent))
     try:
         copy = scratch / path.name
-        for page_size in PAGE_SIZES:  # a fresh copy each: a rollback at the wrong page size would spoil it
-            shutil.copyfile(path, copy)
-            shutil.copyfile(path.with_name(path.name + "-journal"), copy.with_name(copy.name + "-journal"))
-            con = _raw_connect(copy, passphrase, "rw", page_size=page_size)
-            try:
-                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except dbapi.DatabaseError:
-                continue
-            finally:
-                con.close()
-            return page_size
-        return None
-    except OSError:  # no room for the copy: say what the file as it lies says
+        shutil.copyfile(path, copy)
+        shutil.copyfile(journal, copy.with_name(copy.name + "-journal"))
+        con = _raw_connect(copy, passphrase, "rw", page_size=page_size)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+        return page_size
+    except (OSError, dbapi.DatabaseError):  # no room for the copy, or it does not read: the passphrase is not proven
         return None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

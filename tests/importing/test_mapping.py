@@ -636,6 +636,6 @@ def test_the_names_courts_give_a_charges_level(header: str) -> None:
     assert proposal.profile.attributes["charge_level"] == header
 
 
-def test_headers_of_punctuation_only_are_mapped_from_their_contents() -> None:
+def test_a_header_of_punctuation_only_does_not_stop_the_proposal() -> None:
     proposal = propose_mapping(make_table([":", "(ePatient.02)", "[]"], [["a", "DIAZ", "x"], ["b", "LEE", "y"]]))
     assert proposal.profile.fields.get("last_name") == "(ePatient.02)"
