@@ -344,6 +344,19 @@ class Workspace:
         agreement = self._source_agreement(source)
         if agreement is not None:  # refused before the files are even read: nothing is written
             agreements.check_period(agreement, source.strip().lower(), today)
+        # Paused from reading to commit: the prepared records (millions of objects) are then not scanned again
+        # and again by the cycle collector, which a pause around each stage alone left to run between them.
+        with pipeline.collector_paused():
+            summaries = self._import_prepared(files, source, profile, sheet, agreement, progress)
+        progress.update(1.0, "Import finished")
+        return summaries
+
+    def _import_prepared(
+        self, files: list[Path], source: str, profile: mapping.MappingProfile | None, sheet: str | None,
+        agreement: Agreement | None, progress: Progress,
+    ) -> list[pipeline.BatchSummary]:
+        from ddj_desktop.governance import agreements
+
         prepared = pipeline.prepare_files(
             [Path(f) for f in files], sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
             progress=Stage(progress, 0.0, 0.6),
@@ -364,7 +377,6 @@ class Workspace:
                 batches=[b.batch_id for b in summaries], imported=sum(b.imported for b in summaries),
                 updated=sum(b.updated for b in summaries), rejected=sum(b.rejected for b in summaries),
             )  # fmt: skip
-        progress.update(1.0, "Import finished")
         return summaries
 
     def _source_agreement(self, source: str) -> Agreement | None:

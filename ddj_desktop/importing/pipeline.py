@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import gc
 import hashlib
 import json
@@ -201,9 +200,10 @@ class _Columns:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused: building a million row dicts (none in a cycle) would otherwise set it
-    scanning every live object again and again, which made large imports slower per row than small ones."""
+    scanning every live object again and again, which made large imports slower per row than small ones.
+    Nested pauses leave it paused until the outermost one ends."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -221,9 +221,19 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _is_test_record(parts: NameParts, raw_full_name: str | None) -> bool:
-    return is_test_record(parts, raw_full_name)
+def _test_records(names: list[NameParts], full_names: list[Cell] | None) -> list[bool]:
+    """Whether each row's name marks a test record, decided once per distinct name.
+
+    The normalizers hand every row of one distinct name the same NameParts object, so the object's identity
+    and the raw full name key the verdict, looked up at C speed (a NameParts hash is Python code).
+    """
+    fulls: list[Any] = [None] * len(names) if full_names is None else [f if f.__class__ is str else None for f in full_names]
+    keys = list(zip(map(id, names), fulls))
+    parts_of = dict(zip(map(id, names), names))
+    found: dict[tuple[int, str | None], bool] = dict.fromkeys(keys)  # type: ignore[arg-type]
+    for key in found:
+        found[key] = is_test_record(parts_of[key[0]], key[1])
+    return list(map(found.__getitem__, keys))
 
 
 def _json_default(value: Any) -> Any:
@@ -458,9 +468,7 @@ def normalize_table(
     addresses = _or_nones(columns.text("address"), n)
     event_types = columns.text("event_type") or [profile.event_type] * n
 
-    # Test records are skipped (one verdict per distinct name: _is_test_record is cached).
-    tests = [_is_test_record(parts, full if isinstance(full, str) else None)
-             for parts, full in zip(names, full_names or [None] * n)]
+    tests = _test_records(names, full_names)  # skipped
     skipped: Counter[str] = Counter()
     if any(tests):
         skipped[SKIP_TEST_RECORD] = sum(tests)
@@ -748,7 +756,7 @@ def write_prepared(
     Rows go in with the driver's executemany, below the ORM: a million rows would spend most of their time in
     ORM bookkeeping otherwise.
     """
-    with _collector_paused():
+    with collector_paused():
         return _write_prepared(session, prepared, source_id, user_name, now, progress)
 
 
@@ -828,7 +836,7 @@ def prepare_files(
 ) -> list[PreparedTable]:
     """Read, map and normalize `files`; nothing is written. Raises ImportFileError/MappingError on bad input."""
     progress = progress or NullProgress()
-    with _collector_paused():
+    with collector_paused():
         return _prepare_files(files, sheet, profile, earlier or [], progress)
 
 

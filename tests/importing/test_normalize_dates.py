@@ -302,3 +302,41 @@ def test_a_time_column_gives_the_dates_beside_it_their_time():
         None,
     ]
     assert timed.qualities == dates.qualities
+
+
+_MACHINE_CELLS = st.one_of(
+    st.none(),
+    st.datetimes(min_value=dt.datetime(1890, 1, 1), max_value=dt.datetime(2029, 1, 1)).map(
+        lambda m: m.strftime(_STYLES[m.microsecond % len(_STYLES)])
+    ),
+)
+_STYLES = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S-06:00", "%Y-%m-%dT%H:%MZ", "%m/%d/%Y %I:%M %p",
+           "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M"]  # fmt: skip
+_PLACEHOLDER_DAYS = st.sampled_from([dt.date(1900, 1, 1), dt.date(1901, 1, 1), dt.date(1899, 12, 31)])
+_PLACEHOLDER_MOMENTS = _PLACEHOLDER_DAYS.map(lambda d: dt.datetime.combine(d, dt.time()))
+_ODD_CELLS = st.sampled_from(["2024-02-30 10:00:00", "2024-03-05 25:10", "13/13/2024 10:00", "  ", "1900-01-01",
+                              "2024-03-05 10:00 PM", "2024-03-05T10:00:00+25:00"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.lists(_MACHINE_CELLS, min_size=1, max_size=8),
+        st.lists(st.one_of(_MACHINE_CELLS, _ODD_CELLS), min_size=1, max_size=8),
+        st.lists(st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1890, 1, 1)), _PLACEHOLDER_MOMENTS),
+                 min_size=1, max_size=8),
+        st.lists(st.one_of(st.none(), st.dates(min_value=dt.date(1890, 1, 1)), _PLACEHOLDER_DAYS), min_size=1,
+                 max_size=8),
+    ),
+    st.sampled_from(["dob", "event"]),
+)
+def test_a_column_read_whole_reads_as_each_cell_on_its_own(values, kind):
+    """Columns in the shapes machines export are read in bulk (C loops); any cell must come out as it would
+    alone, with the column's day/month order."""
+    column = parse_dates(values, kind=kind, today=TODAY)
+    cells = [parse_date(v, kind=kind, day_first=column.day_first, today=TODAY) for v in values]
+    assert column.values == [c.value for c in cells]
+    assert [type(v) for v in column.values] == [type(c.value) for c in cells]
+    assert column.qualities == [c.quality for c in cells]
+    assert column.problems == [c.problem for c in cells]
+    assert column.years == [c.year for c in cells]

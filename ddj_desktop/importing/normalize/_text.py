@@ -79,31 +79,30 @@ def code_key(value: object) -> str | None:
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
+_TUPLES = {tuple}  # rows of several columns (first, middle, last name): tuples compare by their items
 
 
 def map_distinct(values: Iterable[Any], per_value: Callable[[Any], R]) -> list[R]:
-    """`per_value` applied to each value, computed once per distinct value (columns repeat a lot)."""
-    if values.__class__ is list and _TEXT_OR_NONE.issuperset(map(type, values)):  # type: ignore[attr-defined]
-        # Text and empty cells only (every csv column): the values are their own keys, looked up at C speed;
-        # `per_value` is still called once per distinct value, in the order they first appear.
-        found: dict[Any, Any] = dict.fromkeys(values)  # type: ignore[arg-type]
+    """`per_value` applied to each value, computed once per distinct value (columns repeat a lot), in the order
+    the distinct values first appear. The lookups run at C speed; only `per_value` is Python."""
+    if values.__class__ is not list:
+        values = list(values)
+    kinds = set(map(type, values))  # type: ignore[arg-type]
+    if kinds <= _TEXT_OR_NONE or kinds == _TUPLES:
+        keys: list[Any] = values  # type: ignore[assignment]  # text and empty cells (every csv column), or rows
+    else:
+        keys = list(zip(map(type, values), values))  # typed: 1, 1.0 and True are equal keys, but not the same cell
+    try:
+        found: dict[Any, Any] = dict.fromkeys(keys)
+    except TypeError:  # an unhashable cell from a careless caller: no caching, same answer
+        return [per_value(value) for value in values]
+    if keys is values:
         for value in found:
             found[value] = per_value(value)
-        return list(map(found.__getitem__, values))  # type: ignore[arg-type]
-    seen: dict[Any, R] = {}
-    out: list[R] = []
-    append = out.append
-    for value in values:
-        # 1, 1.0 and True are equal dict keys; keep them apart unless the value is text.
-        key = value if value.__class__ is str else (value.__class__, value)
-        try:
-            result = seen[key]
-        except KeyError:
-            result = seen[key] = per_value(value)
-        except TypeError:  # an unhashable cell from a careless caller: no caching, same answer
-            result = per_value(value)
-        append(result)
-    return out
+    else:
+        for key in found:
+            found[key] = per_value(key[1])
+    return list(map(found.__getitem__, keys))
 
 
 @cache

@@ -178,7 +178,13 @@ def split_full_names(values: Sequence[object], order: NameOrder | None = None) -
 
 
 def _words(text: str | None) -> list[str]:
-    return [] if text is None else [w for segment in _segments(text) for w in segment]
+    return [] if text is None else list(_word_tuple(text))
+
+
+@lru_cache(maxsize=65536)
+def _word_tuple(text: str) -> tuple[str, ...]:
+    """The cleaned words of one name part; a column repeats its first and last names, and each is read once."""
+    return tuple(w for segment in _segments(text) for w in segment)
 
 
 def _canonical_suffix(text: str | None) -> str | None:
@@ -238,6 +244,7 @@ def _clues() -> tuple[str, ...]:
 
 
 _TEST_CLUES = _clues()
+_TEST_CLUE = re.compile("|".join(map(re.escape, _TEST_CLUES)))  # any clue, searched for in C
 
 
 def _may_be_test_record(parts: NameParts, raw_full_name: str | None) -> bool:
@@ -251,7 +258,7 @@ def _may_be_test_record(parts: NameParts, raw_full_name: str | None) -> bool:
     if raw is not None:
         raw = raw.replace("'", "") if raw.isascii() else raw.translate(_APOSTROPHES)
         text += " " + fold_accents(raw).upper()
-    return any(clue in text for clue in _TEST_CLUES)
+    return _TEST_CLUE.search(text) is not None
 
 
 def is_test_record(parts: NameParts | None, raw_full_name: str | None = None) -> bool:
