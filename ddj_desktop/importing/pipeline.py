@@ -29,6 +29,7 @@ from ddj_desktop.importing.model import Cell, Table
 from ddj_desktop.importing.normalize import (
     NameParts,
     Quality,
+    decide_day_first,
     is_test_record,
     normalize_ethnicities,
     normalize_name_columns,
@@ -84,6 +85,13 @@ class PreparedTable:
     @property
     def rows_read(self) -> int:
         return len(self.table.rows) + len(self.table.skipped)
+
+    @property
+    def head(self) -> TableHead:
+        """What its batch records of it; the rows it skipped come with its records (`BatchWriter.add`)."""
+        t = self.table
+        return TableHead(t.label, t.source.sheet, self.file_sha256, self.profile, self.profile_from, self.rows_read,
+                         Counter(), self.notes)  # fmt: skip
 
     @property
     def rejected(self) -> int:
@@ -282,12 +290,57 @@ def _names(columns: _Columns, profile: mapping.MappingProfile) -> list[NameParts
     return [s if (s.first or s.last) else f for s, f in zip(separate, split)]
 
 
-def _dates(columns: _Columns, profile: mapping.MappingProfile, name: str, kind: str):  # type: ignore[no-untyped-def]
+DATE_FIELDS = {"dob": ("dob", "dates of birth"), "event_start": ("event", "start dates"),
+               "event_end": ("event", "end dates")}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ColumnDecisions:
+    """What is decided once from a whole column, so that any run of the table's rows is read alike (a large
+    table is normalized a run at a time, in worker processes)."""
+
+    day_first: dict[str, bool | None]  # per date field: day/month order (None: no value needed the decision)
+    charge_codes_kept: bool  # charge_level codes put in words ('F3' -> felony): the code is kept beside them
+
+    @property
+    def notes(self) -> list[str]:
+        return [
+            f"{label} read {'day/month/year' if self.day_first[name] else 'month/day/year'}"
+            for name, (_, label) in DATE_FIELDS.items()
+            if self.day_first.get(name) is not None
+        ]
+
+
+def decide_columns(table: Table, bound: mapping.BoundProfile) -> ColumnDecisions:
+    """The decisions `normalize_table` takes from whole columns, taken from every row of `table`."""
+    profile = bound.profile
+
+    def cells(index: int) -> list[Cell]:
+        return [row.values[index] for row in table.rows]
+
+    day_first: dict[str, bool | None] = {}
+    for name in DATE_FIELDS:
+        if (index := bound.field_index.get(name)) is not None:
+            given = profile.day_first_by_column.get(profile.fields.get(name, ""), profile.day_first)
+            day_first[name] = given if given is not None else decide_day_first(cells(index))
+    kept = False
+    if (at := bound.attribute_index.get("charge_level")) is not None:
+        levels, codes = _charge_levels(cells(at))
+        kept = any(level != cell for level, cell in zip(levels, codes) if not _blank(cell))
+    return ColumnDecisions(day_first, kept)
+
+
+def _charge_levels(cells: Sequence[Cell]) -> tuple[list[Cell], Sequence[Cell]]:
+    """charge_level in the fixed words (felony / misdemeanor / citation / other) where the source's code says
+    which ('F3', 'M2', 'FEL', 'Misdemeanor A'), else as sent; and the cells."""
+    return map_distinct(list(cells), lambda v: joins.charge_level_of(v) or v), cells
+
+
+def _dates(columns: _Columns, decisions: ColumnDecisions, name: str, kind: str):  # type: ignore[no-untyped-def]
     values = columns.field(name)
     if values is None:
         return None
-    day_first = profile.day_first_by_column.get(profile.fields.get(name, ""), profile.day_first)
-    column = parse_dates(values, kind=kind, day_first=day_first)  # type: ignore[arg-type]
+    column = parse_dates(values, kind=kind, day_first=decisions.day_first.get(name))  # type: ignore[arg-type]
     times = columns.field(f"{name}_time")  # 'Booking Time' beside 'Booking Date'
     return column if times is None else with_times_of_day(column, times)
 
@@ -434,25 +487,23 @@ def _without(values: list[Any], distrusted: list[bool] | None) -> list[Any]:
 
 
 def normalize_table(
-    table: Table, bound: mapping.BoundProfile
+    table: Table, bound: mapping.BoundProfile, decisions: ColumnDecisions | None = None
 ) -> tuple[list[tuple], list[int], Counter[str], list[Problem], list[str]]:
     """Records for the table's rows (tuples in RECORD_COLUMNS order), their row numbers, rows skipped, problems
     and notes.
 
     Everything is computed column by column (each distinct value once); only joining a row's attributes and
-    original into JSON and hashing them is done per row.
+    original into JSON and hashing them is done per row. `decisions`: those taken from the whole table when
+    `table` holds a run of its rows (default: taken from `table`).
     """
     profile, header, n = bound.profile, bound.header, len(table.rows)
+    decisions = decisions or decide_columns(table, bound)
     columns = _Columns(table, bound)
     names = _names(columns, profile)
-    dob = _dates(columns, profile, "dob", "dob")
-    start = _dates(columns, profile, "event_start", "event")
-    end = _dates(columns, profile, "event_end", "event")
-    notes = [
-        f"{label} read {'day/month/year' if column.day_first else 'month/day/year'}"
-        for label, column in (("dates of birth", dob), ("start dates", start), ("end dates", end))
-        if column is not None and column.day_first is not None
-    ]
+    dob = _dates(columns, decisions, "dob", "dob")
+    start = _dates(columns, decisions, "event_start", "event")
+    end = _dates(columns, decisions, "event_end", "event")
+    notes = decisions.notes
     ssn_values = columns.field("ssn")
     ssns = normalize_ssns(ssn_values) if ssn_values is not None else None
     sexes = _or_nones(normalize_sexes(v) if (v := columns.field("sex")) is not None else None, n)
@@ -547,7 +598,7 @@ def normalize_table(
     ]  # fmt: skip
     records: list[tuple] = []
     row_numbers = [r.row_number for r in _take(rows, kept)]
-    objects = _ObjectBuilder(columns, bound)
+    objects = _ObjectBuilder(columns, bound, decisions)
     for run_start in range(0, len(kept), _RUN):
         run = kept[run_start : run_start + _RUN]
         attributes, raw = objects.build(run)
@@ -580,7 +631,7 @@ class _ObjectBuilder:
     already set, then yes/no attributes whose own cell was blank.
     """
 
-    def __init__(self, columns: _Columns, bound: mapping.BoundProfile) -> None:
+    def __init__(self, columns: _Columns, bound: mapping.BoundProfile, decisions: ColumnDecisions) -> None:
         header, by_index = bound.header, columns.by_index
         names = [*bound.attribute_index, *bound.other_index]
         at = [*bound.attribute_index.values(), *bound.other_index.values()]
@@ -590,26 +641,24 @@ class _ObjectBuilder:
                        if a in YES_NO_ATTRIBUTES}  # fmt: skip
         self.own_cell = {a: cells for _, cells, a in self.slots}
         self.flag_of = {a: v for _, a, v in self.flags}
-        self.charge_levels, self.charge_codes = self._charge_levels(bound, by_index)
+        self.charge_levels, self.charge_codes = self._charge_words(bound, by_index, decisions)
         # Attributes written in the shared words instead of as sent: yes/no ones, and charge_level.
         self.in_words = {**self.yes_no, **({"charge_level": self.charge_levels} if self.charge_levels is not None else {})}
         # The original of every cell a DDJ field came from, beside its normalized form.
         self.raw = [(_JsonColumn(header[i]), by_index[i]) for i in dict.fromkeys(bound.field_index.values())]
 
     @staticmethod
-    def _charge_levels(bound: mapping.BoundProfile, by_index: list[Sequence[Cell]]) -> tuple[list[Cell] | None, Any]:
-        """charge_level in the fixed words (felony / misdemeanor / citation / other) where the source's code says
-        which ('F3', 'M2', 'FEL', 'Misdemeanor A'), else as sent; and where a code was put in words, the column
-        (its own name, JSON encoder, cells) that keeps the code beside them."""
+    def _charge_words(
+        bound: mapping.BoundProfile, by_index: list[Sequence[Cell]], decisions: ColumnDecisions
+    ) -> tuple[list[Cell] | None, Any]:
+        """charge_level in words (`_charge_levels`); and where the table's codes were put in words, the column (its
+        own name, JSON encoder, cells) that keeps the code beside them."""
         at = bound.attribute_index.get("charge_level")
         if at is None:
             return None, None
-        cells = by_index[at]
-        levels = map_distinct(list(cells), lambda v: joins.charge_level_of(v) or v)
+        levels, cells = _charge_levels(by_index[at])
         name = bound.header[at]
-        if mapping.normalize_header(name) == "chargelevel" or name in bound.attribute_index or not any(
-            level != cell for level, cell in zip(levels, cells) if not _blank(cell)
-        ):
+        if mapping.normalize_header(name) == "chargelevel" or name in bound.attribute_index or not decisions.charge_codes_kept:
             return levels, None
         return levels, (_JsonColumn(name), cells)
 
@@ -683,25 +732,45 @@ def _drop_repeated_keys(
     rows: list[tuple], row_numbers: list[int], skipped: Counter[str], problems: list[Problem]
 ) -> tuple[list[tuple], list[int]]:
     """Records with each key once: an identical repeat is skipped; a conflicting repeat is rejected."""
-    first_of: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        first_of.setdefault(row[_KEY], i)
-    if len(first_of) == len(rows):
-        return rows, row_numbers
-    kept, kept_numbers = [], []
-    for i, row in enumerate(rows):
-        first = first_of[row[_KEY]]
-        if first == i:
-            kept.append(row)
-            kept_numbers.append(row_numbers[i])
-        elif rows[first][_HASH] == row[_HASH]:
-            skipped[SKIP_DUPLICATE_IN_FILE] += 1
-        else:
-            problems.append(Problem(
-                row_numbers[i], f"row key {row[_KEY]!r} is also on row {row_numbers[first]} with other values",
-                rejected=True, values=json.loads(row[_RAW]),
-            ))  # fmt: skip
-    return kept, kept_numbers
+    repeats = RepeatedKeys()
+    kept = repeats.keep(rows, row_numbers)
+    skipped.update(repeats.skipped)
+    problems.extend(repeats.problems)
+    return kept
+
+
+class RepeatedKeys:
+    """Each row key once, over a table's records given a run at a time in row order: a repeat identical to the
+    first is skipped; one with other values is rejected, naming the row it repeats."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, int]] = {}  # key -> (row hash, row number) of its first record
+        self.skipped: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+
+    def keep(self, rows: list[tuple], row_numbers: list[int]) -> tuple[list[tuple], list[int]]:
+        """The records of `rows` (and their row numbers) whose key was not met before."""
+        first = self.first
+        keys = list(map(operator.itemgetter(_KEY), rows))
+        if len(set(keys)) == len(keys) and first.keys().isdisjoint(keys):  # the usual case, at C speed
+            first.update(zip(keys, zip(map(operator.itemgetter(_HASH), rows), row_numbers)))
+            return rows, row_numbers
+        kept: list[tuple] = []
+        kept_numbers: list[int] = []
+        for row, number in zip(rows, row_numbers):
+            seen = first.get(row[_KEY])
+            if seen is None:
+                first[row[_KEY]] = (row[_HASH], number)
+                kept.append(row)
+                kept_numbers.append(number)
+            elif seen[0] == row[_HASH]:
+                self.skipped[SKIP_DUPLICATE_IN_FILE] += 1
+            else:
+                self.problems.append(Problem(
+                    number, f"row key {row[_KEY]!r} is also on row {seen[1]} with other values", rejected=True,
+                    values=json.loads(row[_RAW]),
+                ))  # fmt: skip
+        return kept, kept_numbers
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -757,70 +826,116 @@ def write_prepared(
     ORM bookkeeping otherwise.
     """
     with collector_paused():
-        return _write_prepared(session, prepared, source_id, user_name, now, progress)
+        writer = BatchWriter(session, prepared.head, source_id, user_name, now)
+        total = max(len(prepared.rows), 1)
+        for start in range(0, len(prepared.rows), CHUNK):
+            check_cancelled(progress)
+            progress.update(start / total, f"Writing {prepared.table.label}")
+            end = start + CHUNK
+            writer.add(prepared.rows[start:end], prepared.row_numbers[start:end])
+        writer.add([], [], prepared.skipped, prepared.problems)
+        progress.update(1.0, f"Wrote {prepared.table.label}")
+        return writer.finish()
 
 
-def _write_prepared(
-    session: Session, prepared: PreparedTable, source_id: int, user_name: str, now: str, progress: Progress
-) -> BatchSummary:
-    batch = ImportBatch(
-        source_id=source_id, file_name=prepared.table.label, file_sha256=prepared.file_sha256,
-        sheet=prepared.table.source.sheet, profile_name=prepared.profile.name,
-        profile_toml=prepared.profile.to_toml(), user_name=user_name, imported_at=now,
-        rows_read=prepared.rows_read, skipped=dict(prepared.skipped), notes=prepared.notes,
-    )  # fmt: skip
-    session.add(batch)
-    session.flush()
-    con = session.connection()
+@dataclass
+class TableHead:
+    """What an import batch records of its table that is known before the table's records are."""
 
-    existing = dict(con.exec_driver_sql(
-        "SELECT source_key, row_hash FROM record WHERE source_id = ?", (source_id,)
-    ).all())  # fmt: skip
-    new, changed, duplicate = prepared.rows, [], 0
-    if existing:
-        new = []
-        for row in prepared.rows:
-            before = existing.get(row[_KEY], _ABSENT)
-            if before is _ABSENT:
-                new.append(row)
-            elif before == row[_HASH]:
-                duplicate += 1
-            else:
-                changed.append(row)
-    del existing
+    label: str
+    sheet: str | None
+    file_sha256: str
+    profile: mapping.MappingProfile
+    profile_from: str
+    rows_read: int
+    skipped: Counter[str]  # rows the table itself left out (blank, footers, repeated headers)
+    notes: list[str]
 
-    next_person = (con.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
-    total = max(len(new) + len(changed), 1)
-    insert_record = _INSERT_RECORD.format(source_id=int(source_id), batch_id=int(batch.id))
-    for start in range(0, len(new), CHUNK):
-        check_cancelled(progress)
-        progress.update(start / total, f"Writing {prepared.table.label}")
-        chunk = new[start : start + CHUNK]
-        first = next_person + start
-        # One new person per new record (linkage merges them later), numbered in SQLite itself.
-        con.exec_driver_sql(_INSERT_PERSONS, (first, first + len(chunk) - 1, now))
-        con.exec_driver_sql(insert_record, [(*r, first + n) for n, r in enumerate(chunk)])
-    if changed:
-        # Next month's export may fill in what was blank (a release date): keep the person, take the values.
-        con.exec_driver_sql(_UPDATE_RECORD, [(*r[1:], batch.id, source_id, r[_KEY]) for r in changed])
-    kept = prepared.problems[:MAX_PROBLEMS_KEPT]
-    if kept:
-        con.exec_driver_sql(
-            "INSERT INTO row_problem (batch_id, file_name, row_number, reason, rejected, \"values\") "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(batch.id, prepared.table.label, p.row_number, p.reason, p.rejected, _dumps(p.values)) for p in kept],
+
+class BatchWriter:
+    """One table written as an import batch, its records given a run at a time in row order (a large table's
+    runs come from worker processes as they are normalized): new keys are inserted, changed ones updated, the
+    same ones counted; a key repeated inside the file is skipped or rejected (`RepeatedKeys`)."""
+
+    def __init__(self, session: Session, head: TableHead, source_id: int, user_name: str, now: str) -> None:
+        self.head, self.source_id, self.now = head, source_id, now
+        self.batch = ImportBatch(
+            source_id=source_id, file_name=head.label, file_sha256=head.file_sha256, sheet=head.sheet,
+            profile_name=head.profile.name, profile_toml=head.profile.to_toml(), user_name=user_name,
+            imported_at=now, rows_read=head.rows_read, skipped=dict(head.skipped), notes=head.notes,
+        )  # fmt: skip
+        session.add(self.batch)
+        session.flush()
+        self.con = con = session.connection()
+        self.existing = dict(con.exec_driver_sql(
+            "SELECT source_key, row_hash FROM record WHERE source_id = ?", (source_id,)
+        ).all())  # fmt: skip
+        self.next_person = (con.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
+        self.insert_record = _INSERT_RECORD.format(source_id=int(source_id), batch_id=int(self.batch.id))
+        self.repeats = RepeatedKeys()
+        self.skipped: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+        self.imported = self.updated = self.duplicate = 0
+
+    def add(
+        self, rows: list[tuple], row_numbers: list[int], skipped: Counter[str] | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        """The next run of the table's records (tuples in RECORD_COLUMNS order), with the rows the run skipped and
+        its problems."""
+        self.skipped.update(skipped or {})
+        self.problems.extend(problems or [])
+        rows, _ = self.repeats.keep(rows, row_numbers)
+        new, changed = rows, []
+        if self.existing:
+            new = []
+            for row in rows:
+                before = self.existing.get(row[_KEY], _ABSENT)
+                if before is _ABSENT:
+                    new.append(row)
+                elif before == row[_HASH]:
+                    self.duplicate += 1
+                else:
+                    changed.append(row)
+        con = self.con
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            first = self.next_person
+            # One new person per new record (linkage merges them later), numbered in SQLite itself.
+            con.exec_driver_sql(_INSERT_PERSONS, (first, first + len(chunk) - 1, self.now))
+            con.exec_driver_sql(self.insert_record, [(*r, first + n) for n, r in enumerate(chunk)])
+            self.next_person += len(chunk)
+        if changed:
+            # Next month's export may fill in what was blank (a release date): keep the person, take the values.
+            batch_id, source_id = self.batch.id, self.source_id
+            con.exec_driver_sql(_UPDATE_RECORD, [(*r[1:], batch_id, source_id, r[_KEY]) for r in changed])
+        self.imported += len(new)
+        self.updated += len(changed)
+
+    def finish(self) -> BatchSummary:
+        """The batch's counts and row problems written; what it did."""
+        problems = [*self.problems, *self.repeats.problems]
+        skipped = self.skipped + self.head.skipped + self.repeats.skipped
+        kept = problems[:MAX_PROBLEMS_KEPT]
+        batch, label = self.batch, self.head.label
+        if kept:
+            self.con.exec_driver_sql(
+                "INSERT INTO row_problem (batch_id, file_name, row_number, reason, rejected, \"values\") "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(batch.id, label, p.row_number, p.reason, p.rejected, _dumps(p.values)) for p in kept],
+            )
+        rejected = sum(1 for p in problems if p.rejected)
+        batch.skipped = dict(skipped)
+        batch.rows_imported = self.imported
+        batch.rows_updated = self.updated
+        batch.rows_duplicate = self.duplicate
+        batch.rows_rejected = rejected
+        batch.rows_skipped = sum(skipped.values())
+        return BatchSummary(
+            batch.id, label, self.head.profile.name, self.head.profile_from, self.head.rows_read, self.imported,
+            self.updated, self.duplicate, rejected, dict(skipped),
+            [(p.row_number, p.reason, p.rejected) for p in problems[:20]], self.head.notes,
         )
-    batch.rows_imported = len(new)
-    batch.rows_updated = len(changed)
-    batch.rows_duplicate = duplicate
-    batch.rows_rejected = prepared.rejected
-    batch.rows_skipped = sum(prepared.skipped.values())
-    progress.update(1.0, f"Wrote {prepared.table.label}")
-    return BatchSummary(
-        batch.id, prepared.table.label, prepared.profile.name, prepared.profile_from, prepared.rows_read, len(new),
-        len(changed), duplicate, prepared.rejected, dict(prepared.skipped),
-        [(p.row_number, p.reason, p.rejected) for p in prepared.problems[:20]], prepared.notes,
-    )
 
 
 _ABSENT = object()
