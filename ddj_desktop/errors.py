@@ -20,6 +20,16 @@ class DdjError(Exception):
         return f"{self.message}\n{self.hint}" if self.hint else self.message
 
 
+def rebuild(name: str, message: str, hint: str | None) -> DdjError:
+    """The error another process reported as (class name, message, hint), as the class it was where we have it."""
+    kind = globals().get(name, DdjError)
+    if not (isinstance(kind, type) and issubclass(kind, DdjError)):
+        kind = DdjError
+    err = kind.__new__(kind)
+    DdjError.__init__(err, message, hint=hint)
+    return err
+
+
 class StoreError(DdjError):
     """The store file cannot be used as asked."""
 

@@ -356,7 +356,11 @@ class Workspace:
         agreement: Agreement | None, progress: Progress,
     ) -> list[pipeline.BatchSummary]:
         from ddj_desktop.governance import agreements
+        from ddj_desktop.importing import parallel
 
+        files = [Path(f) for f in files]
+        if workers := parallel.worker_count(files):
+            return self._import_in_workers(files, source, profile, sheet, agreement, workers, progress)
         prepared = pipeline.prepare_files(
             [Path(f) for f in files], sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
             progress=Stage(progress, 0.0, 0.6),
@@ -372,12 +376,48 @@ class Workspace:
             for i, table in enumerate(prepared):
                 stage = Stage(progress, 0.6 + 0.4 * i / len(prepared), 0.6 + 0.4 * (i + 1) / len(prepared))
                 summaries.append(pipeline.write_prepared(session, table, src.id, self.user_name, now, stage))
-            self._audit(
-                session, "import", source=src.name, files=[p.table.label for p in prepared],
-                batches=[b.batch_id for b in summaries], imported=sum(b.imported for b in summaries),
-                updated=sum(b.updated for b in summaries), rejected=sum(b.rejected for b in summaries),
-            )  # fmt: skip
+            self._audit_import(session, src.name, summaries)
         return summaries
+
+    def _import_in_workers(
+        self, files: list[Path], source: str, profile: mapping.MappingProfile | None, sheet: str | None,
+        agreement: Agreement | None, workers: int, progress: Progress,
+    ) -> list[pipeline.BatchSummary]:
+        """`_import_prepared` for large files: read and normalized by `workers` processes (importing/parallel.py),
+        written here as their runs come, in the same one transaction."""
+        from ddj_desktop.governance import agreements
+        from ddj_desktop.importing import parallel
+
+        progress.update(0.0, f"Reading {', '.join(f.name for f in files)} ({workers} worker processes)")
+        with parallel.Workers(files, sheet, profile, self._earlier_profiles(source), workers) as running:
+            plan = running.plan()
+            if agreement is not None:
+                agreements.check_fields(agreement, source.strip().lower(), {
+                    head.label: agreements.carried_fields(head.profile, header, head.label)
+                    for head, header in zip(plan.heads, plan.headers)
+                })  # fmt: skip
+            total, done = max(sum(plan.runs), 1), 0
+            with self.store.session() as session, pipeline.import_page_cache(session):
+                src = ensure_source(session, source)
+                now = users.now()
+                summaries = []
+                for index, head in enumerate(plan.heads):
+                    writer = pipeline.BatchWriter(session, head, src.id, self.user_name, now)
+                    for rows, numbers, skipped, problems in running.runs(index):
+                        check_cancelled(progress)
+                        progress.update(0.05 + 0.95 * done / total, f"Importing {head.label}")
+                        writer.add(rows, numbers, skipped, problems)
+                        done += 1
+                    summaries.append(writer.finish())
+                self._audit_import(session, src.name, summaries)
+        return summaries
+
+    def _audit_import(self, session: Session, source: str, summaries: list[pipeline.BatchSummary]) -> None:
+        self._audit(
+            session, "import", source=source, files=[b.label for b in summaries],
+            batches=[b.batch_id for b in summaries], imported=sum(b.imported for b in summaries),
+            updated=sum(b.updated for b in summaries), rejected=sum(b.rejected for b in summaries),
+        )  # fmt: skip
 
     def _source_agreement(self, source: str) -> Agreement | None:
         """The agreement `source` is tied to, if any (detached: read only)."""

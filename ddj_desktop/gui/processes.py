@@ -111,21 +111,14 @@ def _child(key: StoreKey, method: str, args: tuple, kwargs: dict, conn: Any, can
         conn.close()
 
 
-def _rebuild(name: str, message: str, hint: str | None) -> DdjError:
-    kind = getattr(errors, name, DdjError)
-    if not (isinstance(kind, type) and issubclass(kind, DdjError)):
-        kind = DdjError
-    err = kind.__new__(kind)
-    DdjError.__init__(err, message, hint=hint)
-    return err
-
-
 def call_in_process(key: StoreKey, method: str, *args: Any, progress: Progress, **kwargs: Any) -> Any:
     """`Workspace.<method>(*args, progress=..., **kwargs)` run in a child process on the store `key` opens."""
     context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
     ours, theirs = context.Pipe(duplex=False)
     cancel = context.Event()
-    child = context.Process(target=_child, args=(key, method, args, kwargs, theirs, cancel), daemon=True,
+    # Not daemonic: a large import starts worker processes of its own (importing/parallel.py), which a daemonic
+    # process may not. It is still never left behind: the finally below joins it, then terminates it.
+    child = context.Process(target=_child, args=(key, method, args, kwargs, theirs, cancel), daemon=False,
                             name=f"ddj-{method}")
     child.start()
     theirs.close()
@@ -151,7 +144,7 @@ def call_in_process(key: StoreKey, method: str, *args: Any, progress: Progress, 
             elif kind == "done":
                 return message[1]
             elif kind == "error":
-                raise _rebuild(message[1], message[2], message[3])
+                raise errors.rebuild(message[1], message[2], message[3])
             else:
                 raise ChildProcessBug(message[1])
     finally:

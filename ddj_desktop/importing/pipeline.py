@@ -18,9 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_text  # what _dumps writes for a str
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from ddj_desktop.errors import ImportFileError
 from ddj_desktop.importing import joins, mapping, readers
@@ -45,7 +43,9 @@ from ddj_desktop.importing.normalize import (
 )
 from ddj_desktop.importing.normalize._text import map_distinct
 from ddj_desktop.progress import NullProgress, Progress, Stage, check_cancelled
-from ddj_desktop.store.models import ImportBatch
+
+if TYPE_CHECKING:  # (the ORM is not imported by import workers, which only read and normalize)
+    from sqlalchemy.orm import Session
 
 SKIP_TEST_RECORD = "test record"
 SKIP_DUPLICATE_IN_FILE = "repeated row in the file"
@@ -858,6 +858,8 @@ class BatchWriter:
     same ones counted; a key repeated inside the file is skipped or rejected (`RepeatedKeys`)."""
 
     def __init__(self, session: Session, head: TableHead, source_id: int, user_name: str, now: str) -> None:
+        from ddj_desktop.store.models import ImportBatch
+
         self.head, self.source_id, self.now = head, source_id, now
         self.batch = ImportBatch(
             source_id=source_id, file_name=head.label, file_sha256=head.file_sha256, sheet=head.sheet,
