@@ -2,14 +2,17 @@
 
     python bench/import_speed.py                      # ~1,000,000 rows (180,000 people), seed 1
     python bench/import_speed.py --people 20000       # a quicker look
+    python bench/import_speed.py --workers 0          # every import in one process (the default is the
+                                                      # application's own choice: worker processes for files
+                                                      # of 8 MB and more, importing/parallel.py)
 
 Generates the county once into /tmp/ddj-bench/county-<people>-<seed>/ (reused by later runs), then imports it
 into a fresh encrypted store in a child process, one import per agency as an analyst would do it, and prints:
 rows/s per import, the end-to-end time of the xlsx imports next to calamine's bare read of the same files
 (target: within 2x), csv rows/s (target: >= 100,000), and the import process's peak memory (target < 1.5 GB).
 
-The machine these run on is shared: wall seconds depend on what else runs, so the CPU seconds of the import
-process are printed beside them (they are the steadier figure to compare two versions by).
+The machine these run on is shared: wall seconds depend on what else runs, so CPU seconds are printed beside
+them (the import process's and its workers'; the steadier figure to compare two versions by).
 """
 
 from __future__ import annotations
@@ -72,8 +75,9 @@ def calamine_seconds(paths: list[Path]) -> tuple[float, float]:
 
 
 class _StageClock:
-    """Wall and CPU seconds spent inside the wrapped pipeline functions (reading + normalizing: prepare_files;
-    the inserts: write_prepared); the rest of an import is mostly its commit."""
+    """Wall and CPU seconds of the import process spent inside the wrapped functions: reading + normalizing
+    (prepare_files), or waiting for the workers that do it (Workers._receive); the inserts (BatchWriter.add);
+    the rest of an import is mostly its commit."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, list[float]] = {}
@@ -97,29 +101,41 @@ class _StageClock:
 
 def child_import(folder: Path) -> None:
     """Import the county into a new store; print one JSON line per import."""
-    from ddj_desktop.importing import pipeline
+    from ddj_desktop.importing import parallel, pipeline
     from ddj_desktop.workspace import Workspace
 
     clock = _StageClock()
     pipeline.prepare_files = clock.wrap("prepare", pipeline.prepare_files)
-    pipeline.write_prepared = clock.wrap("write", pipeline.write_prepared)
+    parallel.Workers._receive = clock.wrap("prepare", parallel.Workers._receive)
+    pipeline.BatchWriter.add = clock.wrap("write", pipeline.BatchWriter.add)
+    workers_used: list[int] = []
+    count = parallel.worker_count
+    parallel.worker_count = lambda files: workers_used.append(count(files)) or workers_used[-1]  # type: ignore[func-returns-value]
     with tempfile.TemporaryDirectory() as scratch:
         ws = Workspace.create(Path(scratch) / "bench.ddj", "bench passphrase", admin_name="bench")
         # (getattr: so that this bench also runs on versions from before page sizes were chosen, to compare)
         print(json.dumps({"page_size": getattr(ws.store, "page_size", 4096)}), flush=True)
         for source, names in SAMPLE_IMPORTS:
             files = [folder / n for n in names]
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
             batches = ws.import_files(files, source)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(json.dumps({
                 "source": source, "files": names, "seconds": seconds, "cpu": cpu, "stages": clock.take(),
                 "rows": sum(b.rows_read for b in batches), "imported": sum(b.imported for b in batches),
+                "workers": workers_used[-1], "workers_cpu": _children_cpu() - children,
             }), flush=True)  # fmt: skip
         # Peak memory of the imports, before the floor below reads every record back.
-        print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
+        print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                          "worker_peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}), flush=True)
         print(json.dumps({"floor": sqlcipher_floor(ws, Path(scratch))}), flush=True)
         ws.close()
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the worker processes ended so far (an import joins its workers before it returns)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def sqlcipher_floor(ws, scratch: Path) -> dict:  # type: ignore[no-untyped-def]
@@ -174,6 +190,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=180_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="worker processes per import (0: one process); default: the "
+                        "application's own choice")  # fmt: skip
     parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
@@ -182,7 +200,11 @@ def main() -> None:
 
     folder = county(args.people, args.seed)
     started = time.perf_counter()
-    child = subprocess.run([sys.executable, __file__, "--child-import", str(folder)], capture_output=True, text=True)
+    env = dict(os.environ)
+    if args.workers is not None:
+        env["DDJ_IMPORT_WORKERS"] = str(args.workers)
+    child = subprocess.run([sys.executable, __file__, "--child-import", str(folder)], capture_output=True, text=True,
+                           env=env)  # fmt: skip
     wall = time.perf_counter() - started
     if child.returncode != 0:
         # What the child got through, then why it stopped (its traceback), instead of a bare CalledProcessError.
@@ -193,15 +215,17 @@ def main() -> None:
     floor = next(r["floor"] for r in results if "floor" in r)
     page_size = next(r["page_size"] for r in results if "page_size" in r)
     peak_mb = next(r["peak_kb"] for r in results if "peak_kb" in r) / 1024  # Linux: kilobytes
+    worker_peak_mb = next(r["worker_peak_kb"] for r in results if "peak_kb" in r) / 1024
     results = [r for r in results if "source" in r]
 
     total_rows = sum(r["rows"] for r in results)
     print(f"sample county: {args.people:,} people, seed {args.seed}, {total_rows:,} rows in {len(results)} imports "
           f"into a store of {page_size // 1024} KiB pages")  # fmt: skip
-    print("seconds wall / CPU: the whole import; 'read+normalize' (prepare_files), 'insert' (write_prepared), and "
-          "'commit etc.' (the rest)")
+    print("seconds wall / CPU of the import process: the whole import; 'read+normalize' (prepare_files, or waiting "
+          "for the worker processes that do it), 'insert' (BatchWriter.add), 'commit etc.' (the rest); 'workers': "
+          "how many, and their CPU seconds")
     print(f"{'source':<10} {'kind':<5} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'CPU s':>8} "
-          f"{'read+normalize':>15} {'insert':>12} {'commit etc.':>12}")  # fmt: skip
+          f"{'read+normalize':>15} {'insert':>12} {'commit etc.':>12} {'workers':>14}")  # fmt: skip
     stage_totals = {"prepare": [0.0, 0.0], "write": [0.0, 0.0], "rest": [0.0, 0.0]}
     xlsx_seconds = xlsx_cpu = csv_seconds = csv_cpu = 0.0
     xlsx_files: list[Path] = []
@@ -217,31 +241,34 @@ def main() -> None:
             stage_totals[name][1] += cpu_s
         shown = " ".join(f"{w:>6.2f}/{c:<5.2f}".rjust(width) for (w, c), width in zip(stages.values(), (15, 12, 12)))
         print(f"{r['source']:<10} {kind:<5} {r['rows']:>9,} {r['seconds']:>8.2f} {r['rows'] / r['seconds']:>9,.0f} "
-              f"{r['cpu']:>8.2f} {shown}")  # fmt: skip
+              f"{r['cpu']:>8.2f} {shown} {r['workers']:>4} {r['workers_cpu']:>8.2f}s")  # fmt: skip
         if is_xlsx:
             xlsx_seconds += r["seconds"]
-            xlsx_cpu += r["cpu"]
+            xlsx_cpu += r["cpu"] + r["workers_cpu"]
             xlsx_files += [folder / n for n in r["files"] if n.endswith(".xlsx")]
         else:
             csv_seconds += r["seconds"]
-            csv_cpu += r["cpu"]
+            csv_cpu += r["cpu"] + r["workers_cpu"]
             csv_rows += r["rows"]
     bare, bare_cpu = calamine_seconds(xlsx_files)
     shown = " ".join(f"{w:>6.2f}/{c:<5.2f}".rjust(width) for (w, c), width in zip(stage_totals.values(), (15, 12, 12)))
     all_seconds, all_cpu = sum(r["seconds"] for r in results), sum(r["cpu"] for r in results)
-    print(f"{'total':<16} {total_rows:>9,} {all_seconds:>8.2f} {total_rows / all_seconds:>9,.0f} {all_cpu:>8.2f} {shown}")
+    workers_cpu = sum(r["workers_cpu"] for r in results)
+    print(f"{'total':<16} {total_rows:>9,} {all_seconds:>8.2f} {total_rows / all_seconds:>9,.0f} {all_cpu:>8.2f} {shown}"
+          f" {workers_cpu:>13.2f}s")  # fmt: skip
     print()
     print(f"all imports:      {total_rows / sum(r['seconds'] for r in results):>10,.0f} rows/s "
           f"({wall:.1f} s wall, including store creation)")  # fmt: skip
     print(f"xlsx imports:     {xlsx_seconds:>10.2f} s end to end | python-calamine bare read of the same files: "
           f"{bare:.2f} s | ratio {xlsx_seconds / bare:.2f} (target <= 2.0)")  # fmt: skip
-    print(f"  in CPU seconds: {xlsx_cpu:>10.2f} s of the import process | calamine: {bare_cpu:.2f} s | ratio "
-          f"{xlsx_cpu / bare_cpu:.2f}")  # fmt: skip
+    print(f"  in CPU seconds: {xlsx_cpu:>10.2f} s of the import process and its workers | calamine: {bare_cpu:.2f} s "
+          f"| ratio {xlsx_cpu / bare_cpu:.2f}")  # fmt: skip
     print(f"csv imports:      {csv_rows / csv_seconds:>10,.0f} rows/s (target >= 100,000); "
-          f"{csv_rows / csv_cpu:,.0f} rows per CPU-second of the import process")  # fmt: skip
+          f"{csv_rows / csv_cpu:,.0f} rows per CPU-second of the import process and its workers")  # fmt: skip
     print(f"SQLCipher alone:  {floor['rows'] / floor['seconds']:>10,.0f} rows/s inserting the same {floor['rows']:,} "
           "record rows into a new store (the floor under any import)")  # fmt: skip
-    print(f"peak memory:      {peak_mb:>10,.0f} MB in the import process (target < 1,536 MB)")
+    print(f"peak memory:      {peak_mb:>10,.0f} MB in the import process, {worker_peak_mb:,.0f} MB in its largest worker "
+          f"(target < 1,536 MB)")  # fmt: skip
 
 
 if __name__ == "__main__":

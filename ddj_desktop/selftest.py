@@ -11,6 +11,7 @@ removed at the end, whatever happened. Only synthetic people are involved.
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import tempfile
 import time
@@ -105,6 +106,15 @@ def _checks(run: Run, folder: Path) -> None:
         detail.append(f"{imported} records from {len(result.imports)} agency exports, linked into "
                       f"{result.linkage.persons} persons")
 
+    with run.check("import in worker processes") as detail:
+        # Large files are read by worker processes (importing/parallel.py): in a frozen build they start the
+        # program itself again, which must then work as a worker and not as the application.
+        police = next(batches for source, batches in result.imports if source == "police")
+        got = _import_in_workers(folder, next(paths for source, paths in demo.sample_files() if source == "police"))
+        require([(b.imported, b.skipped) for b in got] == [(b.imported, b.skipped) for b in police],
+                "the workers imported other records than the importing process")
+        detail.append(f"{sum(b.imported for b in got)} records read by 2 worker processes, as imported above")
+
     store = folder / demo.STORE_NAME
     with run.check("the store is encrypted") as detail:
         check_encrypted(store, demo.DEMO_PASSPHRASE)
@@ -152,6 +162,22 @@ def _outputs(run: Run, ws: Workspace, folder: Path) -> None:
         tables = _sheet_names(summary.xlsx)
         require(len(tables) > 0, "the open-data workbook has no tables")
         detail.append(f"a PDF of {len(pdf.pages)} pages, and {len(tables)} open-data tables")
+
+
+def _import_in_workers(folder: Path, files: list[Path]) -> list[Any]:
+    from ddj_desktop.importing import parallel
+
+    before = os.environ.get(parallel.WORKERS_VARIABLE)
+    os.environ[parallel.WORKERS_VARIABLE] = "2"
+    ws = Workspace.create(folder / "workers.ddj", demo.DEMO_PASSPHRASE, admin_name="analyst")
+    try:
+        return ws.import_files(files, "police")
+    finally:
+        ws.close()
+        if before is None:
+            del os.environ[parallel.WORKERS_VARIABLE]
+        else:
+            os.environ[parallel.WORKERS_VARIABLE] = before
 
 
 def check_encrypted(store: Path, passphrase: str) -> None:

@@ -389,7 +389,7 @@ class Workspace:
         from ddj_desktop.importing import parallel
 
         progress.update(0.0, f"Reading {', '.join(f.name for f in files)} ({workers} worker processes)")
-        with parallel.Workers(files, sheet, profile, self._earlier_profiles(source), workers) as running:
+        with parallel.Workers(files, sheet, profile, self._earlier_profiles(source), workers, progress) as running:
             plan = running.plan()
             if agreement is not None:
                 agreements.check_fields(agreement, source.strip().lower(), {

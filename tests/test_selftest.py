@@ -30,7 +30,8 @@ def test_self_test_passes_and_leaves_nothing(scratch: Path, capsys):
     out = capsys.readouterr().out.splitlines()
     checks = [line for line in out if line.startswith("ok")]
     names = [line.split(":")[0].removeprefix("ok").strip() for line in checks]
-    assert names == ["desktop libraries", "encrypted store, import and linkage", "the store is encrypted",
+    assert names == ["desktop libraries", "encrypted store, import and linkage", "import in worker processes",
+                     "the store is encrypted",
                      "the store opens again", "frequent-utilizer list", "release-of-information form",
                      "council report", "clean up"]
     listed = next(line for line in checks if line.startswith("ok      frequent-utilizer list"))

@@ -25,7 +25,7 @@ from ddj_desktop import errors
 from ddj_desktop.errors import DdjError
 from ddj_desktop.importing import mapping, pipeline
 from ddj_desktop.importing.model import Table
-from ddj_desktop.progress import NullProgress
+from ddj_desktop.progress import NullProgress, Progress, check_cancelled
 
 RUN_ROWS = 20_000  # rows normalized and sent at once
 MIN_BYTES = 8 << 20  # smaller imports run in one process: starting workers costs about half a second
@@ -114,8 +114,9 @@ class Workers:
 
     def __init__(
         self, files: list[Path], sheet: str | None, profile: mapping.MappingProfile | None,
-        earlier: list[mapping.MappingProfile], count: int,
+        earlier: list[mapping.MappingProfile], count: int, progress: Progress,
     ) -> None:  # fmt: skip
+        self.progress = progress  # checked for a cancel while waiting, too (reading a large file takes a while)
         context = multiprocessing.get_context("spawn")
         self.processes: list[Any] = []
         self.conns: list[multiprocessing.connection.Connection] = []
@@ -147,6 +148,7 @@ class Workers:
     def _receive(self, share: int) -> Any:
         conn, process = self.conns[share], self.processes[share]
         while not conn.poll(POLL_SECONDS):
+            check_cancelled(self.progress)
             if not process.is_alive() and not conn.poll(0):
                 raise WorkerBug(f"An import worker ended unexpectedly (exit code {process.exitcode}).")
         try:
