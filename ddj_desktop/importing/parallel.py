@@ -88,11 +88,20 @@ def _work(
                     for t, (b, origin), d in zip(tables, bound, decisions)
                 ]  # fmt: skip
                 conn.send(Plan(heads, [t.header for t in tables], [_runs(t, run_rows) for t in tables]))
-            for index, (table, (b, _), d) in enumerate(zip(tables, bound, decisions)):
-                for run in range(share, _runs(table, run_rows), workers):
-                    part = Table(table.source, table.header, table.header_row_number,
-                                 table.rows[run * run_rows : (run + 1) * run_rows])  # fmt: skip
-                    rows, numbers, skipped, problems, _ = pipeline.normalize_table(part, b, d)
+            # Only this worker's runs are kept: the rest of each table, and the sheets as read, are let go.
+            shares = [
+                [Table(t.source, t.header, t.header_row_number, t.rows[run * run_rows : (run + 1) * run_rows])
+                 for run in range(share, _runs(t, run_rows), workers)]
+                for t in tables
+            ]  # fmt: skip
+            for table in tables:
+                table.rows = []
+                table.source.rows = []
+            del tables
+            for index, ((b, _), d, parts) in enumerate(zip(bound, decisions, shares)):
+                for k, run in enumerate(range(share, share + workers * len(parts), workers)):
+                    rows, numbers, skipped, problems, _ = pipeline.normalize_table(parts[k], b, d)
+                    parts[k] = None  # type: ignore[call-overload]
                     conn.send((index, run, rows, numbers, skipped, problems))
         conn.send(None)
     except DdjError as err:
