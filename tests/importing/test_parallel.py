@@ -76,6 +76,20 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "RUN_ROWS", 97)
 
 
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[parallel.Workers]:
+    """Every set of import workers started while the test runs."""
+    started: list[parallel.Workers] = []
+    start = parallel.Workers.__init__
+
+    def remember(self: parallel.Workers, *args: Any) -> None:
+        start(self, *args)
+        started.append(self)
+
+    monkeypatch.setattr(parallel.Workers, "__init__", remember)
+    return started
+
+
 def test_workers_import_exactly_what_one_process_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, "0")
     alone = Workspace.create(tmp_path / "alone.ddj", PASSPHRASE, admin_name="ana")
@@ -109,14 +123,9 @@ def test_a_bad_file_gives_its_own_message_and_changes_nothing(workspace: Workspa
 
 
 @pytest.mark.usefixtures("in_workers")
-def test_a_worker_that_dies_fails_the_import_and_changes_nothing(workspace: Workspace, monkeypatch: pytest.MonkeyPatch):
-    started: list[parallel.Workers] = []
-    start = parallel.Workers.__init__
-
-    def remember(self: parallel.Workers, *args: Any) -> None:
-        start(self, *args)
-        started.append(self)
-
+def test_a_worker_that_dies_fails_the_import_and_changes_nothing(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, started: list[parallel.Workers]
+):
     add = pipeline.BatchWriter.add
 
     def kill_the_workers_after_the_first_run(self: pipeline.BatchWriter, *args: Any) -> None:
@@ -124,7 +133,6 @@ def test_a_worker_that_dies_fails_the_import_and_changes_nothing(workspace: Work
         for process in started[0].processes:
             process.kill()
 
-    monkeypatch.setattr(parallel.Workers, "__init__", remember)
     monkeypatch.setattr(pipeline.BatchWriter, "add", kill_the_workers_after_the_first_run)
     with pytest.raises(parallel.WorkerBug, match="ended unexpectedly"):
         workspace.import_files([SAMPLE / "ems_nemsis.csv"], "ems")
@@ -134,16 +142,7 @@ def test_a_worker_that_dies_fails_the_import_and_changes_nothing(workspace: Work
 
 
 @pytest.mark.usefixtures("in_workers")
-def test_cancel_changes_nothing_and_stops_the_workers(workspace: Workspace, monkeypatch: pytest.MonkeyPatch):
-    started: list[parallel.Workers] = []
-    start = parallel.Workers.__init__
-
-    def remember(self: parallel.Workers, *args: Any) -> None:
-        start(self, *args)
-        started.append(self)
-
-    monkeypatch.setattr(parallel.Workers, "__init__", remember)
-
+def test_cancel_changes_nothing_and_stops_the_workers(workspace: Workspace, started: list[parallel.Workers]):
     class CancelAfterSomeRuns:
         updates = 0
 
