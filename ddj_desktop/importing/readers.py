@@ -406,6 +406,8 @@ def _read_text(path: Path) -> RawSheet:
     rows, record_ends = _parse_records(path, text, delimiter, track_lines=bool(windows_lines))
     raw = RawSheet(file=path, sheet=None, rows=rows)
     raw.notes.append(encoding_note)
+    if '="' in text and (unwrapped := _unwrap_text_formulas(rows)):
+        raw.notes.append(f'{unwrapped:,} cells written as Excel text formulas (="00123") read as their text')
     if windows_lines:
         raw.notes.append(_mixed_encoding_note(windows_lines, record_ends))
     raw.notes.append(f"delimiter: {_DELIMITER_NAMES[delimiter]}")
@@ -515,6 +517,21 @@ def _parse_records(path: Path, text: str, delimiter: str, track_lines: bool) -> 
             hint="Open it in Excel, check that row, and save a copy as CSV.",
         ) from None
     return rows, ends
+
+
+_TEXT_FORMULA = re.compile(r'="([^"]*)"')
+
+
+def _unwrap_text_formulas(rows: list[list[Cell]]) -> int:
+    """Cells such as ="00012345" (report writers export IDs and ZIP codes so, to keep Excel from dropping their
+    leading zeros) replaced in place by their text; returns how many there were."""
+    count = 0
+    for row in rows:
+        for i, value in enumerate(row):
+            if value is not None and value[:2] == '="' and (match := _TEXT_FORMULA.fullmatch(value)):  # type: ignore[index]
+                row[i] = match[1] or None
+                count += 1
+    return count
 
 
 def _allow_long_fields() -> None:

@@ -258,6 +258,14 @@ def test_ragged_rows_are_kept_as_they_are_and_empty_cells_are_none(tmp_path):
     ]
 
 
+def test_excel_text_formulas_are_read_as_their_text(tmp_path):
+    """Hospital report writers export MRNs and ZIP codes as ="00012345" so that Excel keeps the leading zeros."""
+    text = 'MRN,Patient Name,ZIP\n="00012345","SMITH, JOHN",="02134"\n"=""00012346""","DOE, JANE",=""\n'
+    (raw,) = read_file(write_text(tmp_path / "ed.csv", text))
+    assert raw.rows == [["MRN", "Patient Name", "ZIP"], ["00012345", "SMITH, JOHN", "02134"], ["00012346", "DOE, JANE", None]]
+    assert any("4 cells written as Excel text formulas" in note for note in raw.notes)
+
+
 def test_a_text_file_named_xls_is_read_as_text(tmp_path):
     (raw,) = read_file(write_text(tmp_path / "export.xls", "ID\tName\n1\tSMITH\n"))
     assert raw.rows == [["ID", "Name"], ["1", "SMITH"]]
