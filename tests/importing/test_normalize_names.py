@@ -74,6 +74,15 @@ def test_normalize_name_drops_empty_and_placeholder_values(raw):
         ("O'Neil, Shaquille", None, NameParts("SHAQUILLE", None, "ONEIL")),
         ("SMITH", None, NameParts(None, None, "SMITH")),
         ("SMITH,", None, NameParts(None, None, "SMITH")),
+        # nicknames and aliases are not part of the name (the cell as sent is kept beside it)
+        ('SMITH, JOHN A "JOHNNY"', None, NameParts("JOHN", "A", "SMITH")),
+        ("SMITH, JOHN A (JOHNNY)", None, NameParts("JOHN", "A", "SMITH")),
+        ('John "Jack" Smith', None, NameParts("JOHN", None, "SMITH")),
+        ("SMITH, JOHN A AKA JOHNNY BROWN", None, NameParts("JOHN", "A", "SMITH")),
+        ("SMITH, JOHN A, A/K/A BROWN, JOHNNY", None, NameParts("JOHN", "A", "SMITH")),
+        ("John Smith aka Johnny Brown", None, NameParts("JOHN", None, "SMITH")),
+        ("AKANDE, JOHN", None, NameParts("JOHN", None, "AKANDE")),
+        ("AKA, JOHN", None, NameParts("JOHN", None, "AKA")),  # a surname, not an alias marker
         ("UNKNOWN", None, NameParts()),
         ("", None, NameParts()),
         (None, "last_first", NameParts()),

@@ -63,8 +63,17 @@ _HYPHENS = re.compile(r" *-[ -]*")
 _DIGITS = re.compile(r"[0-9]+")
 
 
+# What a name cell adds about the person that is not their name: a nickname in quotes or brackets ('JOHN
+# "JACK" SMITH', 'SMITH, JOHN (JACK)'), and aliases after AKA ('SMITH, JOHN AKA JOHNNY BROWN'), as jail, court
+# and CAD systems write them. The cell as sent is kept beside the name.
+_ASIDES = re.compile(
+    r'"[^"]*"|\([^)]*\)|\[[^\]]*\]|[\s,;]+(?:AKA|A/K/A|A\.K\.A\.?|ALIAS|NKA|FKA)\b[\s:.]*\S.*$', re.IGNORECASE | re.DOTALL
+)
+
+
 def _segments(text: str) -> list[list[str]]:
     """The comma-separated segments of a cleaned name, each a list of words (digits still in)."""
+    text = _ASIDES.sub(" ", text)
     text = text.replace("'", "") if text.isascii() else text.translate(_APOSTROPHES)  # translate is slow
     cleaned = _NOT_NAME.sub(" ", fold_accents(text).upper())
     if "-" in cleaned:
