@@ -1069,9 +1069,20 @@ def _weigh_contents(choices: _Choices) -> None:
         if guess and guess.kind in fitting:
             choices.confidence[name] = min(0.99, choices.confidence[name] + 0.04)
             choices.reasons[name] += f"; {guess.reason}"
+        elif name == "sex" and _all_sex_codes(values):
+            choices.reasons[name] += "; values are sex codes it reads (HMIS 0/1, NEMSIS ...)"
         elif name in {"dob", "ssn", "sex"}:
             choices.confidence[name] = 0.6
             choices.reasons[name] += f"; but its values do not look like {name.replace('_', ' ')} values"
+
+
+def _all_sex_codes(values: Sequence[Cell]) -> bool:
+    """Whether every filled value is a sex code the import reads, or a data-quality code (HMIS FY2026 'Sex': 0/1
+    with 8/9/99), which the M/F test of `classify_values` does not take for sex."""
+    from ddj_desktop.importing.normalize import normalize_sex
+
+    filled = {v for v in values if v is not None and str(v).strip()}
+    return bool(filled) and all(normalize_sex(v) is not None or missing_reason(v) is not None for v in filled)
 
 
 def _given_name_votes(values: Sequence[Cell]) -> tuple[int, int]:

@@ -97,6 +97,11 @@ def test_hmis_fy2026_client_uses_the_sex_column() -> None:
     assert proposal.layout == "hmis_fy2026_client"
     assert proposal.profile.fields["sex"] == "Sex"
     assert "sex" not in proposal.profile.flags
+    # 0/1 with 8/9/99 are FY2026's sex codes: not "values that do not look like sex values" at 60 %
+    many = make_table(header, [["7", "Ana", "Diaz", 1, "", 99, "1980-04-02", 1, sex, 0, None] for sex in (0, 1, 1, 99)],
+                      "Client.csv")  # fmt: skip
+    proposed = propose_mapping(many)
+    assert proposed.confidence["sex"] > 0.9 and "do not look like" not in proposed.reasons["sex"]
 
 
 def test_hmis_enrollment_alone_keys_on_enrollment_id() -> None:
