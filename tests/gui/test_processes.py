@@ -46,6 +46,15 @@ def test_an_import_in_a_child_process_lands_in_the_store(workspace: Workspace, k
     assert "import" in [e["action"] for e in workspace.audit_entries()]
 
 
+def test_a_large_import_in_the_child_process_starts_its_own_workers(workspace: Workspace, key: StoreKey,
+                                                                    samples: Path, monkeypatch) -> None:
+    """The desktop's import runs in a child process, which reads a large file with worker processes of its own
+    (importing/parallel.py): a daemonic child could not start them."""
+    monkeypatch.setenv("DDJ_IMPORT_WORKERS", "2")  # as for a file of 8 MB and more
+    summaries = call_in_process(key, "import_files", [samples / "court_cases.csv"], "court", progress=Recorder())
+    assert summaries[0].imported == workspace.counts()["records"] > 500
+
+
 def test_a_user_fixable_error_in_the_child_comes_back_as_itself(key: StoreKey, tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as caught:
         call_in_process(key, "import_files", [tmp_path / "missing.csv"], "court", progress=Recorder())
