@@ -362,7 +362,7 @@ class Workspace:
         if workers := parallel.worker_count(files):
             return self._import_in_workers(files, source, profile, sheet, agreement, workers, progress)
         prepared = pipeline.prepare_files(
-            [Path(f) for f in files], sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
+            files, sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),
             progress=Stage(progress, 0.0, 0.6),
         )  # fmt: skip
         if agreement is not None:

@@ -40,8 +40,9 @@ class WorkerBug(RuntimeError):
 
 def worker_count(files: list[Path]) -> int:
     """How many workers to import `files` with: none (one process) for small files or a one-core machine; else
-    one fewer than the cores, but two on two cores (bench/import_speed.py on the 1M-row county, 2 cores: two
-    workers 53 s, one 57 s, none 59 s), and at most MAX_WORKERS."""
+    one fewer than the cores, but two on two cores, and at most MAX_WORKERS. (On 2 cores the importing process
+    and two workers share them: the 1M-row county's nine imports, bench/import_speed.py, 71 s with --workers 0,
+    52 s with two.)"""
     wanted = os.environ.get(WORKERS_VARIABLE, "").strip()
     if wanted.isdigit():
         return int(wanted)
