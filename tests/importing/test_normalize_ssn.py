@@ -19,6 +19,14 @@ def test_full_ssn_in_any_spelling(raw):
 def test_excel_lost_leading_zero_is_restored_for_eight_digits():
     assert normalize_ssn(12345678) == SsnResult("012345678", "5678", Quality.KNOWN)
     assert normalize_ssn("12345678") == SsnResult("012345678", "5678", Quality.KNOWN)
+    assert normalize_ssn("23-45-6789") == SsnResult("023456789", "6789", Quality.KNOWN)  # formatted, not padded
+
+
+@pytest.mark.parametrize("raw", ["123-45-678", "123 45 678", "12-345-678"])
+def test_a_written_ssn_short_of_a_digit_is_not_padded(raw):
+    """A dashed SSN with a digit missing at the end was mistyped: padding it would make another person's number."""
+    found = normalize_ssn(raw)
+    assert found.ssn is None and found.quality == Quality.INVALID and "9 digits" in found.problem
 
 
 @pytest.mark.parametrize("raw", [1234567, "12345", 1234567890, "2345678901"])

@@ -60,8 +60,9 @@ def ssn_problem(digits: str) -> str | None:
     return None
 
 
-def _from_digits(digits: str) -> SsnResult:
-    if len(digits) == 8:  # Excel dropped the leading zero of 0xx-xx-xxxx
+def _from_digits(digits: str, *, as_number: bool = True) -> SsnResult:
+    """`as_number`: the digits were written as a number (no dashes or spaces), which can have lost a leading zero."""
+    if len(digits) == 8 and as_number:  # Excel dropped the leading zero of 0xx-xx-xxxx
         digits = "0" + digits
     if len(digits) != 9:
         return _invalid(f"an SSN has 9 digits, this one {len(digits)}")
@@ -85,6 +86,7 @@ def _from_masked(text: str) -> SsnResult:
 
 
 _PLAIN_SSN = re.compile(r"(\d{3})[- ]?(\d{2})[- ]?(\d{4})")
+_UNPADDED = re.compile(r"\d{2}[- ]\d{2}[- ]\d{4}")
 
 
 @lru_cache(maxsize=65536)
@@ -93,7 +95,8 @@ def _from_text(text: str) -> SsnResult:
         return _from_digits(m.group(1) + m.group(2) + m.group(3))
     if (reason := missing_reason(text)) and (not text.isdigit() or len(text) == 7):  # words, NEMSIS codes
         return SsnResult(None, None, reason)
-    compact = _SEPARATORS.sub("", _FLOAT_TAIL.sub("", text))
+    number = _FLOAT_TAIL.sub("", text)
+    compact = _SEPARATORS.sub("", number)
     if compact.isdigit():
         if len(compact) == 4:  # some exports only ever carry the last four
             return (
@@ -101,7 +104,9 @@ def _from_text(text: str) -> SsnResult:
                 if compact != "0000"
                 else _invalid("invalid SSN: serial 0000 is never issued")
             )
-        return _from_digits(compact)
+        # '123-45-678' lost a digit in typing, not a leading zero: only a bare number, or one formatted from a
+        # number without padding ('23-45-6789'), is zero-padded
+        return _from_digits(compact, as_number=compact == number or bool(_UNPADDED.fullmatch(text)))
     if _MASK.search(compact.upper()):
         return _from_masked(compact)
     return _invalid("not an SSN")
