@@ -1078,9 +1078,11 @@ def _weigh_contents(choices: _Choices) -> None:
 
 def _all_sex_codes(values: Sequence[Cell]) -> bool:
     """Whether every filled value is a sex code the import reads, or a data-quality code (HMIS FY2026 'Sex': 0/1
-    with 8/9/99), which the M/F test of `classify_values` does not take for sex."""
-    from ddj_desktop.importing.normalize import normalize_sex
+    with 8/9/99; ISO/IEC 5218: 0/1/2/9), which the M/F test of `classify_values` does not take for sex."""
+    from ddj_desktop.importing.normalize import normalize_sex, sex_codes_of
 
+    if sex_codes_of(values) == "iso5218":  # 1 male, 2 female, 0 and 9 not known
+        return True
     filled = {v for v in values if v is not None and str(v).strip()}
     return bool(filled) and all(normalize_sex(v) is not None or missing_reason(v) is not None for v in filled)
 

@@ -38,6 +38,7 @@ from ddj_desktop.importing.normalize import (
     normalize_zips,
     parse_dates,
     quality_from_code,
+    sex_codes_of,
     split_full_names,
     with_times_of_day,
 )
@@ -301,6 +302,7 @@ class ColumnDecisions:
 
     day_first: dict[str, bool | None]  # per date field: day/month order (None: no value needed the decision)
     charge_codes_kept: bool  # charge_level codes put in words ('F3' -> felony): the code is kept beside them
+    sex_codes: str | None = None  # 'iso5218': the sex column's numbers are ISO/IEC 5218 codes (2 = female)
 
     @property
     def notes(self) -> list[str]:
@@ -327,7 +329,8 @@ def decide_columns(table: Table, bound: mapping.BoundProfile) -> ColumnDecisions
     if (at := bound.attribute_index.get("charge_level")) is not None:
         levels, codes = _charge_levels(cells(at))
         kept = any(level != cell for level, cell in zip(levels, codes) if not _blank(cell))
-    return ColumnDecisions(day_first, kept)
+    sex = bound.field_index.get("sex")
+    return ColumnDecisions(day_first, kept, sex_codes_of(cells(sex)) if sex is not None else None)
 
 
 def _charge_levels(cells: Sequence[Cell]) -> tuple[list[Cell], Sequence[Cell]]:
@@ -506,7 +509,7 @@ def normalize_table(
     notes = decisions.notes
     ssn_values = columns.field("ssn")
     ssns = normalize_ssns(ssn_values) if ssn_values is not None else None
-    sexes = _or_nones(normalize_sexes(v) if (v := columns.field("sex")) is not None else None, n)
+    sexes = _or_nones(normalize_sexes(v, decisions.sex_codes) if (v := columns.field("sex")) is not None else None, n)
     races = _or_nones(normalize_races(v) if (v := columns.field("race")) is not None else None, n)
     ethnicities = _or_nones(normalize_ethnicities(v) if (v := columns.field("ethnicity")) is not None else None, n)
     zips = _or_nones(normalize_zips(v) if (v := columns.field("zip")) is not None else None, n)

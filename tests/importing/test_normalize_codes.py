@@ -23,6 +23,7 @@ from ddj_desktop.importing.normalize import (
     normalize_zips,
     quality_from_code,
     race_from_hmis_flags,
+    sex_codes_of,
     sex_from_hmis_gender_flags,
 )
 
@@ -259,6 +260,18 @@ def test_missing_reason_ignores_values_that_look_like_quality_codes():
     assert missing_reason("Full DOB reported") is None
     assert missing_reason(99) is Quality.NOT_COLLECTED
     assert missing_reason("Refused") is Quality.REFUSED
+
+
+def test_a_column_of_iso_5218_sex_codes_reads_0_as_not_known():
+    """ISO/IEC 5218 (and NCHS hospital data): 1 male, 2 female, 0 and 9 not known; HMIS FY2026 writes 0 for female.
+    The column tells which: a 2, and no other number than 0, 1, 2 and 9."""
+    iso = [0, 1, 2, 9, "2", 1.0, None, "M"]
+    assert sex_codes_of(iso) == "iso5218"
+    assert normalize_sexes(iso, sex_codes_of(iso)) == [None, "male", "female", None, "female", "male", None, "male"]
+    hmis = [0, 1, 99, "1"]
+    assert sex_codes_of(hmis) is None
+    assert normalize_sexes(hmis, sex_codes_of(hmis)) == ["female", "male", None, "male"]
+    assert sex_codes_of([1, 2, 3]) is None and sex_codes_of(["M", "F"]) is None
 
 
 def test_column_functions_match_per_value():

@@ -37,17 +37,19 @@ def store_contents(ws: Workspace) -> dict[str, list[tuple]]:
 
 
 def write_calls(path: Path) -> Path:
-    """A CAD export of 300 rows written day first, which only the first 40 rows show (their day is above 12);
+    """A CAD export of 300 rows written day first, which only the first 40 rows show (their day is above 12), and
+    with ISO/IEC 5218 sex codes, which only they show too;
     an incident repeats three runs later, once as it was and once changed; one row names nobody."""
 
     def row(n: int, first: str = "JOHN") -> str:
         day = n % 12 + 1 + (12 if n < 40 else 0)
-        return f"I{n:04d},SMITH{n},{first},{day:02d}/03/1980,30/06/2024 {n % 24}:15"
+        sex = 2 if n < 40 else n % 2  # ISO/IEC 5218 (0 not known, 2 female): only the first run has a 2
+        return f"I{n:04d},SMITH{n},{first},{day:02d}/03/1980,{sex},30/06/2024 {n % 24}:15"
 
-    lines = ["Incident,Last Name,First Name,DOB,Call Time", *(row(n) for n in range(300))]
+    lines = ["Incident,Last Name,First Name,DOB,Sex,Call Time", *(row(n) for n in range(300))]
     lines[250] = row(10)  # the same as row 11: skipped
     lines[260] = row(20, "JANE")  # other values under row 21's key: rejected
-    lines[270] = "I9999,,,,30/06/2024 10:15"  # nobody: rejected
+    lines[270] = "I9999,,,,,30/06/2024 10:15"  # nobody: rejected
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -23,6 +23,7 @@ from .codes import (
     normalize_zip,
     normalize_zips,
     race_from_hmis_flags,
+    sex_codes_of,
     sex_from_hmis_gender_flags,
 )
 from .dates import (
@@ -89,6 +90,7 @@ __all__ = [
     "parse_dates",
     "quality_from_code",
     "race_from_hmis_flags",
+    "sex_codes_of",
     "sex_from_hmis_gender_flags",
     "split_full_name",
     "split_full_names",

@@ -184,9 +184,32 @@ def normalize_zip(value: object) -> str | None:
     return zip5 if zip5 and zip5 not in _PLACEHOLDER_ZIPS else None
 
 
-def normalize_sexes(values: Sequence[object]) -> list[Sex | None]:
-    """`normalize_sex` for every value of a column."""
-    return map_distinct(values, normalize_sex)
+# ISO/IEC 5218 (and NCHS, hospital discharge data): 1 male, 2 female, 0 and 9 not known. HMIS FY2026 writes
+# 0 for female: a column is read as ISO 5218 only when it holds a 2 and no number other than 0, 1, 2 and 9.
+_ISO_5218 = {"0": None, "1": "male", "2": "female", "9": None}
+
+
+def sex_codes_of(values: Sequence[object]) -> str | None:
+    """'iso5218' when a sex column's numbers are ISO/IEC 5218 codes (see _ISO_5218), else None (the table)."""
+    numbers = {key for v in set(map(_typed, values)) if (key := code_key(v[1])) is not None and key.isdigit()}
+    return "iso5218" if "2" in numbers and numbers <= _ISO_5218.keys() else None
+
+
+def _typed(value: object) -> tuple[type, object]:
+    return (type(value), value)
+
+
+def normalize_sexes(values: Sequence[object], codes: str | None = None) -> list[Sex | None]:
+    """`normalize_sex` for every value of a column; `codes` 'iso5218' reads its numbers as ISO/IEC 5218 (decided
+    from the whole column by `sex_codes_of`)."""
+    if codes != "iso5218":
+        return map_distinct(values, normalize_sex)
+
+    def iso(value: object) -> Sex | None:
+        key = code_key(value) if not isinstance(value, bool) else None
+        return _ISO_5218.get(key) if key in _ISO_5218 else normalize_sex(value)  # type: ignore[return-value]
+
+    return map_distinct(values, iso)
 
 
 def normalize_races(values: Sequence[object]) -> list[Race | None]:
