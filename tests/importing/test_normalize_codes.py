@@ -90,6 +90,13 @@ def test_normalize_sex(raw, expected):
         ("Middle Eastern", "mid_east_n_african"),
         ("O", "other"),
         ("Two or more races", "multiple"),
+        ("Multi", "multiple"),
+        ("AI/AN", "am_ind_ak_native"),
+        ("Asian Indian", "asian"),
+        ("Chinese", "asian"),
+        ("Samoan", "native_hi_pacific"),
+        ("Arab", "mid_east_n_african"),
+        ("Indian", None),  # American or Asian Indian: cannot be told
         ("White; Black", "multiple"),
         ("W,B,A", "multiple"),
         ("White/Hispanic", "white"),
