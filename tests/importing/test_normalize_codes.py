@@ -119,6 +119,9 @@ def test_normalize_race(raw, expected):
         ("HISPANIC", "hispanic"),
         ("H", "hispanic"),
         ("Hispanic/Latin(a)(o)(x)", "hispanic"),
+        ("Hispanic/Latina/e/o", "hispanic"),  # HUD's label since FY2024
+        ("Not Hispanic or Latina/e/o", "non_hispanic"),
+        ("Non Hisp", "non_hispanic"),
         (1, "hispanic"),
         (2514007, "hispanic"),
         ("2135-2", "hispanic"),
@@ -179,6 +182,9 @@ def test_normalize_yes_no(raw, expected):
     [
         ("02134", "02134"),
         ("02134-1234", "02134"),
+        ("MA 02134", "02134"),  # with the state, as an address export writes it
+        ("02134-", "02134"),  # a ZIP+4 left empty
+        ("ABC 02134", None),
         ("021341234", "02134"),
         (2134, "02134"),
         (2134.0, "02134"),

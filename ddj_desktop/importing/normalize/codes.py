@@ -154,7 +154,7 @@ def sex_from_hmis_gender_flags(row: Mapping[str, object]) -> Sex | None:
     return "other" if ticked else None
 
 
-_ZIP = re.compile(r"(\d{5})(?:[- ]?\d{4})?")
+_ZIP = re.compile(r"(?:[A-Z]{2}\.? +)?(\d{5})(?:[- ]?\d{4}|-)?", re.IGNORECASE)  # 'CO 80521', '80521-1234', '80521-'
 _PLACEHOLDER_ZIPS = frozenset({"00000", "99999"})  # never assigned; 12345 is real (Schenectady)
 
 
