@@ -110,7 +110,7 @@ def child_import(folder: Path) -> None:
     pipeline.BatchWriter.add = clock.wrap("write", pipeline.BatchWriter.add)
     workers_used: list[int] = []
     count = parallel.worker_count
-    parallel.worker_count = lambda files: workers_used.append(count(files)) or workers_used[-1]  # type: ignore[func-returns-value]
+    parallel.worker_count = lambda *args: workers_used.append(count(*args)) or workers_used[-1]  # type: ignore[func-returns-value]
     memory = _TreeMemory()
     with tempfile.TemporaryDirectory() as scratch:
         ws = Workspace.create(Path(scratch) / "bench.ddj", "bench passphrase", admin_name="bench")

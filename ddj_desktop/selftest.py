@@ -11,7 +11,6 @@ removed at the end, whatever happened. Only synthetic people are involved.
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
 import tempfile
 import time
@@ -165,19 +164,11 @@ def _outputs(run: Run, ws: Workspace, folder: Path) -> None:
 
 
 def _import_in_workers(folder: Path, files: list[Path]) -> list[Any]:
-    from ddj_desktop.importing import parallel
-
-    before = os.environ.get(parallel.WORKERS_VARIABLE)
-    os.environ[parallel.WORKERS_VARIABLE] = "2"
     ws = Workspace.create(folder / "workers.ddj", demo.DEMO_PASSPHRASE, admin_name="analyst")
     try:
-        return ws.import_files(files, "police")
+        return ws.import_files(files, "police", workers=2)
     finally:
         ws.close()
-        if before is None:
-            del os.environ[parallel.WORKERS_VARIABLE]
-        else:
-            os.environ[parallel.WORKERS_VARIABLE] = before
 
 
 def check_encrypted(store: Path, passphrase: str) -> None:

@@ -331,8 +331,12 @@ class Workspace:
         mapping_file: Path | None = None,
         sheet: str | None = None,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> list[pipeline.BatchSummary]:
-        """Import `files` into `source` in one transaction: all of it lands, or (on any error) none of it."""
+        """Import `files` into `source` in one transaction: all of it lands, or (on any error) none of it.
+
+        `workers`: how many worker processes read and normalize the files (0: none); by default, as many as the
+        files' size and the machine's cores call for (importing/parallel.py)."""
         import datetime as dt
 
         from ddj_desktop.governance import agreements
@@ -347,19 +351,19 @@ class Workspace:
         # Paused from reading to commit: the prepared records (millions of objects) are then not scanned again
         # and again by the cycle collector, which a pause around each stage alone left to run between them.
         with pipeline.collector_paused():
-            summaries = self._import_prepared(files, source, profile, sheet, agreement, progress)
+            summaries = self._import_prepared(files, source, profile, sheet, agreement, workers, progress)
         progress.update(1.0, "Import finished")
         return summaries
 
     def _import_prepared(
         self, files: list[Path], source: str, profile: mapping.MappingProfile | None, sheet: str | None,
-        agreement: Agreement | None, progress: Progress,
+        agreement: Agreement | None, workers: int | None, progress: Progress,
     ) -> list[pipeline.BatchSummary]:
         from ddj_desktop.governance import agreements
         from ddj_desktop.importing import parallel
 
         files = [Path(f) for f in files]
-        if workers := parallel.worker_count(files):
+        if workers := parallel.worker_count(files, workers):
             return self._import_in_workers(files, source, profile, sheet, agreement, workers, progress)
         prepared = pipeline.prepare_files(
             files, sheet=sheet, profile=profile, earlier=self._earlier_profiles(source),

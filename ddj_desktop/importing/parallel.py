@@ -38,14 +38,16 @@ class WorkerBug(RuntimeError):
     """A worker process failed on something that is not the input's fault (a bug), or ended unexpectedly."""
 
 
-def worker_count(files: list[Path]) -> int:
-    """How many workers to import `files` with: none (one process) for small files or a one-core machine; else
-    one fewer than the cores, but two on two cores, and at most MAX_WORKERS. (On 2 cores the importing process
-    and two workers share them: the 1M-row county's nine imports, bench/import_speed.py, 71 s with --workers 0,
-    52 s with two.)"""
-    wanted = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if wanted.isdigit():
-        return int(wanted)
+def worker_count(files: list[Path], wanted: int | None = None) -> int:
+    """How many workers to import `files` with: `wanted` if given, else WORKERS_VARIABLE's number if set; else
+    none (one process) for small files or a one-core machine; else one fewer than the cores, but two on two
+    cores, and at most MAX_WORKERS. (On 2 cores the importing process and two workers share them: the 1M-row
+    county's nine imports, bench/import_speed.py, 71 s with --workers 0, 52 s with two.)"""
+    if wanted is not None:
+        return wanted
+    variable = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if variable.isdigit():
+        return int(variable)
     if multiprocessing.current_process().daemon:  # a daemonic process may not start others
         return 0
     cores = os.cpu_count() or 1

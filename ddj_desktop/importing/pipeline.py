@@ -313,12 +313,15 @@ class ColumnDecisions:
         ]
 
 
-def decide_columns(table: Table, bound: mapping.BoundProfile) -> ColumnDecisions:
-    """The decisions `normalize_table` takes from whole columns, taken from every row of `table`."""
+def decide_columns(
+    table: Table, bound: mapping.BoundProfile, by_index: list[Sequence[Cell]] | None = None
+) -> ColumnDecisions:
+    """The decisions `normalize_table` takes from whole columns, taken from every row of `table` (`by_index`: its
+    columns, when the caller has transposed it already)."""
     profile = bound.profile
 
-    def cells(index: int) -> list[Cell]:
-        return [row.values[index] for row in table.rows]
+    def cells(index: int) -> Sequence[Cell]:
+        return by_index[index] if by_index is not None else [row.values[index] for row in table.rows]
 
     day_first: dict[str, bool | None] = {}
     for name in DATE_FIELDS:
@@ -500,12 +503,10 @@ def normalize_table(
     `table` holds a run of its rows (default: taken from `table`).
     """
     profile, header, n = bound.profile, bound.header, len(table.rows)
-    decisions = decisions or decide_columns(table, bound)
     columns = _Columns(table, bound)
+    decisions = decisions or decide_columns(table, bound, columns.by_index)
     names = _names(columns, profile)
-    dob = _dates(columns, decisions, "dob", "dob")
-    start = _dates(columns, decisions, "event_start", "event")
-    end = _dates(columns, decisions, "event_end", "event")
+    dob, start, end = (_dates(columns, decisions, name, kind) for name, (kind, _) in DATE_FIELDS.items())
     notes = decisions.notes
     ssn_values = columns.field("ssn")
     ssns = normalize_ssns(ssn_values) if ssn_values is not None else None
@@ -829,7 +830,8 @@ def write_prepared(
     ORM bookkeeping otherwise.
     """
     with collector_paused():
-        writer = BatchWriter(session, prepared.head, source_id, user_name, now)
+        # prepare_table dropped the repeated keys already (its preview counts them): not looked for again
+        writer = BatchWriter(session, prepared.head, source_id, user_name, now, keys_unique=True)
         total = max(len(prepared.rows), 1)
         for start in range(0, len(prepared.rows), CHUNK):
             check_cancelled(progress)
@@ -860,7 +862,10 @@ class BatchWriter:
     runs come from worker processes as they are normalized): new keys are inserted, changed ones updated, the
     same ones counted; a key repeated inside the file is skipped or rejected (`RepeatedKeys`)."""
 
-    def __init__(self, session: Session, head: TableHead, source_id: int, user_name: str, now: str) -> None:
+    def __init__(
+        self, session: Session, head: TableHead, source_id: int, user_name: str, now: str, *, keys_unique: bool = False
+    ) -> None:
+        """`keys_unique`: the records will come with each key once (repeats dropped by `prepare_table`)."""
         from ddj_desktop.store.models import ImportBatch
 
         self.head, self.source_id, self.now = head, source_id, now
@@ -877,7 +882,7 @@ class BatchWriter:
         ).all())  # fmt: skip
         self.next_person = (con.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
         self.insert_record = _INSERT_RECORD.format(source_id=int(source_id), batch_id=int(self.batch.id))
-        self.repeats = RepeatedKeys()
+        self.repeats = None if keys_unique else RepeatedKeys()
         self.skipped: Counter[str] = Counter()
         self.problems: list[Problem] = []
         self.imported = self.updated = self.duplicate = 0
@@ -890,7 +895,8 @@ class BatchWriter:
         its problems."""
         self.skipped.update(skipped or {})
         self.problems.extend(problems or [])
-        rows, _ = self.repeats.keep(rows, row_numbers)
+        if self.repeats is not None:
+            rows, _ = self.repeats.keep(rows, row_numbers)
         new, changed = rows, []
         if self.existing:
             new = []
@@ -919,8 +925,9 @@ class BatchWriter:
 
     def finish(self) -> BatchSummary:
         """The batch's counts and row problems written; what it did."""
-        problems = [*self.problems, *self.repeats.problems]
-        skipped = self.skipped + self.head.skipped + self.repeats.skipped
+        repeats = self.repeats or RepeatedKeys()
+        problems = [*self.problems, *repeats.problems]
+        skipped = self.skipped + self.head.skipped + repeats.skipped
         kept = problems[:MAX_PROBLEMS_KEPT]
         batch, label = self.batch, self.head.label
         if kept:

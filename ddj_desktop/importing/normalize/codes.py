@@ -191,12 +191,10 @@ _ISO_5218 = {"0": None, "1": "male", "2": "female", "9": None}
 
 def sex_codes_of(values: Sequence[object]) -> str | None:
     """'iso5218' when a sex column's numbers are ISO/IEC 5218 codes (see _ISO_5218), else None (the table)."""
-    numbers = {key for v in set(map(_typed, values)) if (key := code_key(v[1])) is not None and key.isdigit()}
+    # Distinct cells by type too (True and 1 are one set member, but True is no code), then each one's code.
+    cells = set(zip(map(type, values), values))
+    numbers = {key for _, v in cells if (key := code_key(v)) is not None and key.isdigit()}
     return "iso5218" if "2" in numbers and numbers <= _ISO_5218.keys() else None
-
-
-def _typed(value: object) -> tuple[type, object]:
-    return (type(value), value)
 
 
 def normalize_sexes(values: Sequence[object], codes: str | None = None) -> list[Sex | None]:
@@ -206,7 +204,7 @@ def normalize_sexes(values: Sequence[object], codes: str | None = None) -> list[
         return map_distinct(values, normalize_sex)
 
     def iso(value: object) -> Sex | None:
-        key = code_key(value) if not isinstance(value, bool) else None
+        key = code_key(value)  # (None for True and False)
         return _ISO_5218.get(key) if key in _ISO_5218 else normalize_sex(value)  # type: ignore[return-value]
 
     return map_distinct(values, iso)

@@ -501,8 +501,7 @@ def _sound_texts(
             moments = list(map(dt.datetime.fromisoformat, texts))
         except ValueError:  # an impossible date or time: its reason comes from the full path
             return None
-        days = set(map(dt.datetime.date, moments))
-        if not _FIRST_EVENT <= min(days) <= max(days) <= today + _EVENT_AHEAD:
+        if not _all_sound(set(map(dt.datetime.date, moments)), "event", today):
             return None
         return moments, [m.year for m in moments]
     if _DAY_CLOCKS.fullmatch(joined):  # as _DateTimeSplitter reads it: the day by the full parser, then the clock
@@ -520,17 +519,15 @@ def _sound_texts(
 def _sound_objects(cells: list[dt.date], kind: DateKind, today: dt.date) -> tuple[list[dt.date], list[int]] | None:
     """Date or date-time cells (one class in the column) that `_sound` would pass, as it reads them."""
     days = list(map(dt.datetime.date, cells)) if cells[0].__class__ is dt.datetime else cells
-    distinct = set(days)
-    first, last = min(distinct), max(distinct)
-    if kind == "dob":
-        if not PLACEHOLDER_DOBS.isdisjoint(distinct) or first.year < 1900 or last > today:
-            return None
-        if today.year - first.year > _OLDEST_AGE_YEARS:
-            return None
-        return days, [d.year for d in days]
-    if not _FIRST_EVENT <= first <= last <= today + _EVENT_AHEAD:
+    if not _all_sound(set(days), kind, today):
         return None
-    return cells, [d.year for d in days]
+    return days if kind == "dob" else cells, [d.year for d in days]
+
+
+def _all_sound(days: set[dt.date], kind: DateKind, today: dt.date) -> bool:
+    """Whether `_sound` passes every one of the distinct days of a column (its rules are checked per day, not per
+    cell: a column of a million date-times holds a few thousand days)."""
+    return all(_sound(day, kind, today) is not None for day in days)
 
 
 _MILITARY = re.compile(r"(\d{1,2})(\d{2})")  # 0930, 930, 2359: a clock without its colon, as jail systems write it
